@@ -1,0 +1,55 @@
+import type { Duplex } from 'node:stream';
+
+export interface RuntimeCreateOptions {
+  readonly id: string;
+  readonly name: string;
+  /** Holds config.json (the OCI spec); rootfs is whatever the spec's root.path says. */
+  readonly bundleDir: string;
+  /** k8s-file log written by conmon. */
+  readonly logPath: string;
+  /** Directory where conmon writes `<id>` with the exit code. */
+  readonly exitDir: string;
+  readonly terminal: boolean;
+  readonly openStdin: boolean;
+  readonly stdinOnce: boolean;
+}
+
+export interface RuntimeState {
+  readonly status: 'creating' | 'created' | 'running' | 'paused' | 'stopped';
+  readonly pid: number;
+}
+
+/** One conmon attach connection (SOCK_SEQPACKET): output frames in, stdin out. */
+export interface AttachConnection {
+  /** Calls back for each packet of output; 'stdout' or 'stderr'. */
+  onData(listener: (stream: 'stdout' | 'stderr', data: Buffer) => void): void;
+  /** Called once when conmon closes the socket (the container's output ended). */
+  onEnd(listener: () => void): void;
+  writeStdin(data: Buffer): void;
+  /** Closes the connection; conmon then closes the container's stdin if it was the last one and stdinOnce. */
+  close(): void;
+}
+
+/**
+ * Thin, stateless wrapper over an OCI runtime (runc or crun) driven through
+ * conmon. Plain data in, plain data out; policy lives in the engine.
+ * Lifecycle: create (conmon + `runtime create`, returns the container pid) →
+ * start → [kill] → exit file appears → delete.
+ */
+export interface ContainerRuntime {
+  readonly name: string; // "runc" | "crun" | …
+  create(opts: RuntimeCreateOptions): Promise<{ pid: number; conmonPid: number }>;
+  start(id: string): Promise<void>;
+  kill(id: string, signal: number): Promise<void>;
+  /** Removes the runtime's record; `force` kills first. Missing container is not an error. */
+  delete(id: string, opts?: { force?: boolean }): Promise<void>;
+  state(id: string): Promise<RuntimeState | undefined>;
+  pause(id: string): Promise<void>;
+  resume(id: string): Promise<void>;
+  /** Connects to `<bundleDir>/attach`. */
+  attach(bundleDir: string): Promise<AttachConnection>;
+  /** Resizes a TTY via conmon's ctl fifo. */
+  resize(bundleDir: string, rows: number, cols: number): Promise<void>;
+}
+
+export type { Duplex };
