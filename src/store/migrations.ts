@@ -47,4 +47,10 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    sql: `
+      ALTER TABLE images ADD COLUMN last_tag_time TEXT;  -- RFC3339Nano of the last tag (Docker's Metadata.LastTagTime)
+    `,
+  },
 ];

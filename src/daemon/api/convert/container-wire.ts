@@ -1,0 +1,146 @@
+import type { ContainerRecord } from '../../../engine/containers/container-model.js';
+
+function command(c: ContainerRecord): { path: string; args: string[] } {
+  const argv = [...(c.config.Entrypoint ?? []), ...(c.config.Cmd ?? [])];
+  const init = c.hostConfig.Init === true;
+  if (init) return { path: '/sbin/docker-init', args: ['--', ...argv] };
+  return { path: argv[0] ?? '', args: argv.slice(1) };
+}
+
+function networkName(c: ContainerRecord): string {
+  const mode = c.runtime.effectiveNetworkMode;
+  return mode === 'host' ? 'host' : 'none';
+}
+
+function emptyEndpoint(): Record<string, unknown> {
+  return {
+    IPAMConfig: null,
+    Links: null,
+    Aliases: null,
+    MacAddress: '',
+    DriverOpts: null,
+    GwPriority: 0,
+    NetworkID: '',
+    EndpointID: '',
+    Gateway: '',
+    IPAddress: '',
+    IPPrefixLen: 0,
+    IPv6Gateway: '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    DNSNames: null,
+  };
+}
+
+function networkSettings(c: ContainerRecord): Record<string, unknown> {
+  return {
+    Bridge: '',
+    SandboxID: c.state.Running ? c.id : '',
+    SandboxKey: c.state.Running && c.state.Pid > 0 ? `/proc/${c.state.Pid}/ns/net` : '',
+    HairpinMode: false,
+    LinkLocalIPv6Address: '',
+    LinkLocalIPv6PrefixLen: 0,
+    Ports: {},
+    SecondaryIPAddresses: null,
+    SecondaryIPv6Addresses: null,
+    EndpointID: '',
+    Gateway: '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    IPAddress: '',
+    IPPrefixLen: 0,
+    IPv6Gateway: '',
+    MacAddress: '',
+    Networks: { [networkName(c)]: emptyEndpoint() },
+  };
+}
+
+/** GET /containers/{id}/json in Docker v28's shape. */
+export function containerInspectWire(c: ContainerRecord): Record<string, unknown> {
+  const { path, args } = command(c);
+  const lower = c.runtime.chainIds.length > 0 ? c.runtime.chainIds.map((id) => `snapshots/${id.replace(/^sha256:/, '')}/fs`).reverse() : [];
+  return {
+    Id: c.id,
+    Created: c.created,
+    Path: path,
+    Args: args,
+    State: { ...c.state },
+    Image: c.imageId,
+    ResolvConfPath: c.runtime.resolvConfPath,
+    HostnamePath: c.runtime.hostnamePath,
+    HostsPath: c.runtime.hostsPath,
+    LogPath: c.runtime.logPath,
+    Name: `/${c.name}`,
+    RestartCount: c.runtime.restartCount,
+    Driver: 'overlay2',
+    Platform: 'linux',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    ExecIDs: null,
+    HostConfig: { ...c.hostConfig },
+    GraphDriver: {
+      Data: {
+        LowerDir: lower.join(':'),
+        MergedDir: c.runtime.rootfs,
+        UpperDir: `${c.runtime.rwDir}/upper`,
+        WorkDir: `${c.runtime.rwDir}/work`,
+      },
+      Name: 'overlay2',
+    },
+    Mounts: [],
+    Config: { ...c.config },
+    NetworkSettings: networkSettings(c),
+  };
+}
+
+/** Docker's human status line for /containers/json ("Up 3 seconds", "Exited (0) 2 minutes ago"). */
+export function statusText(c: ContainerRecord, now = Date.now()): string {
+  const s = c.state;
+  if (s.Status === 'running') return `Up ${humanDuration(now - Date.parse(s.StartedAt))}${s.Paused ? ' (Paused)' : ''}`;
+  if (s.Status === 'paused') return `Up ${humanDuration(now - Date.parse(s.StartedAt))} (Paused)`;
+  if (s.Status === 'restarting') return `Restarting (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
+  if (s.Status === 'removing') return 'Removal In Progress';
+  if (s.Status === 'dead') return 'Dead';
+  if (s.Status === 'created') return 'Created';
+  if (s.FinishedAt.startsWith('0001-')) return '';
+  return `Exited (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
+}
+
+/** go-units HumanDuration. */
+export function humanDuration(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  if (seconds < 1) return 'Less than a second';
+  if (seconds === 1) return '1 second';
+  if (seconds < 60) return `${seconds} seconds`;
+  const minutes = Math.floor(ms / 60000);
+  if (minutes === 1) return 'About a minute';
+  if (minutes < 60) return `${minutes} minutes`;
+  const hours = Math.round(ms / 3600000);
+  if (hours === 1) return 'About an hour';
+  if (hours < 48) return `${hours} hours`;
+  if (hours < 24 * 7 * 2) return `${Math.floor(hours / 24)} days`;
+  if (hours < 24 * 30 * 2) return `${Math.floor(hours / 24 / 7)} weeks`;
+  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24 / 30)} months`;
+  return `${Math.floor(hours / 24 / 365)} years`;
+}
+
+/** One row of GET /containers/json. */
+export function containerSummaryWire(c: ContainerRecord): Record<string, unknown> {
+  const { path, args } = command(c);
+  return {
+    Id: c.id,
+    Names: [`/${c.name}`],
+    Image: c.imageRef,
+    ImageID: c.imageId,
+    Command: [path, ...args].join(' '),
+    Created: Math.floor(Date.parse(c.created) / 1000),
+    Ports: [],
+    Labels: c.config.Labels,
+    State: c.state.Status,
+    Status: statusText(c),
+    HostConfig: { NetworkMode: c.hostConfig.NetworkMode },
+    NetworkSettings: { Networks: { [networkName(c)]: emptyEndpoint() } },
+    Mounts: [],
+  };
+}

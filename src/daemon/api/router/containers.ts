@@ -1,0 +1,165 @@
+import { invalidArgument } from '../../../errors/engine-error.js';
+import type { ContainerSupervisor } from '../../../engine/containers/supervisor.js';
+import type { ContainerConfig, HostConfig } from '../../../engine/containers/container-model.js';
+import { createContainer } from '../../../engine/containers/create.js';
+import { startContainer } from '../../../engine/containers/start.js';
+import { stopContainer } from '../../../engine/containers/stop.js';
+import { killContainer } from '../../../engine/containers/kill.js';
+import { restartContainer } from '../../../engine/containers/restart.js';
+import { parseWaitCondition, waitContainer } from '../../../engine/containers/wait.js';
+import { removeContainer } from '../../../engine/containers/remove.js';
+import { listContainers } from '../../../engine/containers/list.js';
+import { parseLogTime, readContainerLogs } from '../../../engine/containers/logs.js';
+import { renameContainerTo } from '../../../engine/containers/rename.js';
+import { pauseContainer, unpauseContainer } from '../../../engine/containers/pause.js';
+import { resizeContainerTty } from '../../../engine/containers/resize.js';
+import { requireContainer } from '../../../engine/containers/container-repo.js';
+import type { Router } from '../router.js';
+import { queryBool, queryFilters, queryInt, readJsonBody, type RequestContext } from '../request-context.js';
+import { commonHeaders, sendJson, sendStatus } from '../reply.js';
+import { containerInspectWire, containerSummaryWire } from '../convert/container-wire.js';
+import { MULTIPLEXED_STREAM, RAW_STREAM, frame } from '../stdcopy.js';
+import { handleAttach } from './container-attach.js';
+import { formatTimestamp } from '../convert/timestamps.js';
+
+export function registerContainerRoutes(router: Router, sup: ContainerSupervisor): void {
+  router.post('/containers/create', async (ctx) => {
+    const body = await readJsonBody(ctx.req);
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidArgument('config cannot be empty in order to create a container');
+    const { HostConfig, NetworkingConfig: _net, ...config } = body as Record<string, unknown> & { HostConfig?: unknown };
+    const result = await createContainer(sup, {
+      name: ctx.query.get('name') ?? undefined,
+      config: config as Partial<ContainerConfig>,
+      hostConfig: (HostConfig ?? {}) as Partial<HostConfig>,
+    });
+    sendJson(ctx, 201, result);
+  });
+
+  router.get('/containers/json', async (ctx) => {
+    const list = await listContainers(sup, {
+      all: queryBool(ctx.query, 'all'),
+      limit: queryInt(ctx.query, 'limit'),
+      filters: queryFilters(ctx.query),
+    });
+    const rows = list.map((c) => containerSummaryWire(c));
+    if (queryBool(ctx.query, 'size')) for (const r of rows) Object.assign(r, { SizeRw: 0, SizeRootFs: 0 });
+    sendJson(ctx, 200, rows);
+  });
+
+  router.get('/containers/:id/json', (ctx) => {
+    const c = requireContainer(sup.ctx.db, param(ctx, 'id'));
+    const wire = containerInspectWire(c);
+    if (queryBool(ctx.query, 'size')) Object.assign(wire, { SizeRw: 0, SizeRootFs: 0 });
+    sendJson(ctx, 200, wire);
+  });
+
+  router.post('/containers/:id/start', async (ctx) => {
+    await startContainer(sup, param(ctx, 'id'));
+    sendStatus(ctx, 204);
+  });
+
+  router.post('/containers/:id/stop', async (ctx) => {
+    await stopContainer(sup, param(ctx, 'id'), stopOptions(ctx));
+    sendStatus(ctx, 204);
+  });
+
+  router.post('/containers/:id/restart', async (ctx) => {
+    await restartContainer(sup, param(ctx, 'id'), stopOptions(ctx));
+    sendStatus(ctx, 204);
+  });
+
+  router.post('/containers/:id/kill', async (ctx) => {
+    await killContainer(sup, param(ctx, 'id'), ctx.query.get('signal') || 'SIGKILL');
+    sendStatus(ctx, 204);
+  });
+
+  router.post('/containers/:id/pause', async (ctx) => {
+    await pauseContainer(sup, param(ctx, 'id'));
+    sendStatus(ctx, 204);
+  });
+
+  router.post('/containers/:id/unpause', async (ctx) => {
+    await unpauseContainer(sup, param(ctx, 'id'));
+    sendStatus(ctx, 204);
+  });
+
+  router.post('/containers/:id/rename', (ctx) => {
+    renameContainerTo(sup, param(ctx, 'id'), ctx.query.get('name') ?? '');
+    sendStatus(ctx, 204);
+  });
+
+  router.post('/containers/:id/resize', async (ctx) => {
+    await resizeContainerTty(sup, param(ctx, 'id'), queryInt(ctx.query, 'h') ?? 0, queryInt(ctx.query, 'w') ?? 0);
+    sendStatus(ctx, 200);
+  });
+
+  router.post('/containers/:id/wait', async (ctx) => {
+    const condition = parseWaitCondition(ctx.query.get('condition'));
+    const { result } = waitContainer(sup, param(ctx, 'id'), condition, ctx.signal);
+    // Docker sends the headers at once and the body when the condition is met.
+    const res = ctx.res;
+    if (!res) throw invalidArgument('wait needs a plain HTTP request');
+    res.writeHead(200, { ...commonHeaders(), 'Content-Type': 'application/json' });
+    res.flushHeaders();
+    try {
+      const r = await result;
+      res.end(JSON.stringify(r) + '\n');
+    } catch {
+      res.end();
+    }
+  });
+
+  router.delete('/containers/:id', async (ctx) => {
+    await removeContainer(sup, param(ctx, 'id'), { force: queryBool(ctx.query, 'force'), volumes: queryBool(ctx.query, 'v') });
+    sendStatus(ctx, 204);
+  });
+
+  router.get('/containers/:id/logs', async (ctx) => {
+    const c = requireContainer(sup.ctx.db, param(ctx, 'id'));
+    const stdout = queryBool(ctx.query, 'stdout');
+    const stderr = queryBool(ctx.query, 'stderr');
+    if (!stdout && !stderr) throw invalidArgument('Bad parameters: you must choose at least one stream');
+    const tailRaw = ctx.query.get('tail');
+    const tail = tailRaw === null || tailRaw === '' || tailRaw === 'all' ? undefined : Number.parseInt(tailRaw, 10);
+    const timestamps = queryBool(ctx.query, 'timestamps');
+    const entries = readContainerLogs(sup, c.id, {
+      stdout,
+      stderr,
+      follow: queryBool(ctx.query, 'follow'),
+      sinceNs: parseLogTime(ctx.query.get('since')),
+      untilNs: parseLogTime(ctx.query.get('until')),
+      tail: tail !== undefined && Number.isNaN(tail) ? undefined : tail,
+      signal: ctx.signal,
+    });
+    const res = ctx.res;
+    if (!res) throw invalidArgument('logs needs a plain HTTP request');
+    const first = await entries.next();
+    res.writeHead(200, { ...commonHeaders(), 'Content-Type': c.config.Tty ? RAW_STREAM : MULTIPLEXED_STREAM });
+    res.flushHeaders();
+    const write = async (e: { stream: 'stdout' | 'stderr'; data: Buffer; timeNs: bigint }): Promise<void> => {
+      const data = timestamps ? Buffer.concat([Buffer.from(formatTimestamp(e.timeNs) + ' '), e.data]) : e.data;
+      const ok = res.write(c.config.Tty ? data : frame(e.stream, data));
+      if (!ok) await new Promise<void>((resolve) => res.once('drain', resolve));
+    };
+    if (!first.done) {
+      await write(first.value);
+      for await (const e of entries) {
+        if (ctx.signal.aborted) break;
+        await write(e);
+      }
+    }
+    res.end();
+  });
+
+  router.post('/containers/:id/attach', (ctx) => handleAttach(sup, ctx));
+}
+
+function param(ctx: RequestContext, name: string): string {
+  return ctx.params[name] ?? '';
+}
+
+function stopOptions(ctx: RequestContext): { signal?: string; timeout?: number } {
+  const signal = ctx.query.get('signal');
+  const t = queryInt(ctx.query, 't');
+  return { ...(signal ? { signal } : {}), ...(t !== undefined ? { timeout: t } : {}) };
+}

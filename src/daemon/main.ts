@@ -1,0 +1,218 @@
+import { accessSync, constants as fsConstants, readFileSync, statSync } from 'node:fs';
+import { chmod, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { execFileSync } from 'node:child_process';
+import { parseDaemonArgs, daemonUsage } from './config/parse-daemon-args.js';
+import { resolveDaemonConfig } from './config/load-daemon-json.js';
+import type { DaemonConfig } from './config/daemon-config.js';
+import { createLogger, type Logger } from '../lib/logger.js';
+import { openDatabase } from '../store/database.js';
+import { FileContentStore } from '../content/file-content-store.js';
+import { OverlaySnapshotter } from '../snapshots/overlay.js';
+import { ConmonRuntime } from '../runtime/conmon-runtime.js';
+import { watchExitDir } from '../runtime/exit-files.js';
+import type { ContainerRuntime } from '../runtime/container-runtime.js';
+import { EventBus } from '../events/event-bus.js';
+import { enginePaths, type EngineContext, type EngineSettings } from '../engine/engine-context.js';
+import { ContainerSupervisor } from '../engine/containers/supervisor.js';
+import { handleContainerExit, reconcileContainers } from '../engine/containers/exit-handler.js';
+import { stopRunning } from '../engine/containers/stop.js';
+import { allContainers } from '../engine/containers/container-repo.js';
+import { gatherHostFacts } from '../engine/system/system-info.js';
+import { Router } from './api/router.js';
+import { createApiServer } from './api/server.js';
+import { registerSystemRoutes, BERTH_VERSION, newDaemonId } from './api/router/system.js';
+import { registerContainerRoutes } from './api/router/containers.js';
+import { registerImageRoutes } from './api/router/images.js';
+
+/** The composition root: reads flags and env, wires implementations, owns signals. */
+async function main(): Promise<void> {
+  const args = parseDaemonArgs(process.argv.slice(2));
+  if (args.kind === 'help') {
+    process.stdout.write(daemonUsage());
+    return;
+  }
+  if (args.kind === 'version') {
+    process.stdout.write(`Berth version ${BERTH_VERSION}\n`);
+    return;
+  }
+  const config = resolveDaemonConfig(args, {
+    env: process.env,
+    readFile: (p) => readFileSync(p, 'utf8'),
+    isExecutable: (p) => {
+      try {
+        accessSync(p, fsConstants.X_OK);
+        return statSync(p).isFile();
+      } catch {
+        return false;
+      }
+    },
+  });
+  const log = createLogger(config.debug ? 'debug' : config.logLevel === 'fatal' ? 'error' : config.logLevel, (line) => process.stderr.write(line));
+  await mkdir(config.dataRoot, { recursive: true, mode: 0o711 });
+  await mkdir(config.execRoot, { recursive: true, mode: 0o700 });
+  await claimPidfile(config.pidfile);
+
+  const settings: EngineSettings = {
+    dataRoot: config.dataRoot,
+    execRoot: config.execRoot,
+    logDriver: config.logDriver,
+    logOpts: config.logOpts,
+    defaultRuntime: config.defaultRuntime,
+    runtimeNames: Object.keys(config.runtimes),
+    initPath: config.initPath,
+    liveRestore: config.liveRestore,
+    bridge: config.bridge,
+    debug: config.debug,
+  };
+  await mkdir(enginePaths.exitDir(settings), { recursive: true });
+  await mkdir(enginePaths.tmp(settings), { recursive: true });
+  await rm(enginePaths.tmp(settings), { recursive: true, force: true });
+  await mkdir(enginePaths.tmp(settings), { recursive: true });
+  const runtimes = new Map<string, ContainerRuntime>();
+  for (const [name, entry] of Object.entries(config.runtimes)) {
+    runtimes.set(
+      name,
+      new ConmonRuntime({
+        name,
+        runtimePath: entry.path,
+        runtimeRoot: enginePaths.runtimeRoot(settings, name),
+        conmonPath: findConmon(),
+        runtimeArgs: entry.runtimeArgs ?? [],
+        log: (msg, fields) => log.debug(msg, fields),
+      }),
+    );
+  }
+  const ctx: EngineContext = {
+    settings,
+    db: openDatabase(enginePaths.database(settings)),
+    content: new FileContentStore(enginePaths.content(settings)),
+    snapshots: new OverlaySnapshotter(enginePaths.snapshots(settings)),
+    runtimes,
+    events: new EventBus(),
+    log,
+  };
+  const sup = new ContainerSupervisor(ctx);
+  const exitWatcher = watchExitDir(enginePaths.exitDir(settings), (id, code) => {
+    handleContainerExit(sup, id, code).catch((err: unknown) => log.error('recording exit failed', { id, error: (err as Error).message }));
+  });
+  await reconcileContainers(sup);
+
+  const warnings: string[] = [];
+  if (config.bridge !== 'none') {
+    warnings.push('WARNING: bridge networking is not available yet: containers on the default network get loopback only');
+  }
+  const router = new Router();
+  registerSystemRoutes(router, { ctx, facts: await gatherHostFacts(ctx), daemonId: await daemonId(config), warnings });
+  registerContainerRoutes(router, sup);
+  registerImageRoutes(router, ctx);
+  const servers = await listenAll(config, createApiServer.bind(null, router, log), log);
+  log.info('berthd started', { version: BERTH_VERSION, dataRoot: config.dataRoot, hosts: config.hosts });
+  ctx.events.publish('daemon', 'start', 'berthd', {});
+
+  let shuttingDown = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log.info('shutting down', { signal });
+    for (const s of servers) s.close();
+    for (const s of servers) s.closeAllConnections();
+    if (!config.liveRestore) await stopAllContainers(sup, config.shutdownTimeout, log);
+    exitWatcher.close();
+    ctx.db.close();
+    for (const host of config.hosts) if (host.startsWith('unix://')) await rm(host.slice('unix://'.length), { force: true });
+    await rm(config.pidfile, { force: true });
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+async function stopAllContainers(sup: ContainerSupervisor, shutdownTimeout: number, log: Logger): Promise<void> {
+  const running = allContainers(sup.ctx.db).filter((c) => c.state.Running);
+  await Promise.all(
+    running.map((c) =>
+      stopRunning(sup, c, { timeout: Math.min(c.config.StopTimeout ?? 10, shutdownTimeout) }).catch((err: unknown) =>
+        log.warn('stop at shutdown failed', { id: c.id, error: (err as Error).message }),
+      ),
+    ),
+  );
+}
+
+async function claimPidfile(path: string): Promise<void> {
+  const existing = await readFile(path, 'utf8').catch(() => '');
+  const pid = Number(existing.trim());
+  if (pid > 0 && pid !== process.pid) {
+    let alive = false;
+    try {
+      process.kill(pid, 0);
+      alive = true;
+    } catch {
+      alive = false;
+    }
+    if (alive) throw new Error(`pid file found, ensure berthd is not running or delete ${path}`);
+  }
+  await writeFile(path, `${process.pid}`);
+}
+
+async function daemonId(config: DaemonConfig): Promise<string> {
+  const path = `${config.dataRoot}/engine-id`;
+  const existing = (await readFile(path, 'utf8').catch(() => '')).trim();
+  if (existing !== '') return existing;
+  const id = newDaemonId();
+  await writeFile(path, id);
+  return id;
+}
+
+function findConmon(): string {
+  for (const p of ['/usr/bin/conmon', '/usr/local/bin/conmon', '/usr/libexec/podman/conmon']) {
+    try {
+      accessSync(p, fsConstants.X_OK);
+      return p;
+    } catch {
+      // try the next place
+    }
+  }
+  return 'conmon';
+}
+
+async function listenAll(config: DaemonConfig, makeServer: () => Server, log: Logger): Promise<Server[]> {
+  const servers: Server[] = [];
+  for (const host of config.hosts) {
+    const server = makeServer();
+    if (host.startsWith('unix://')) {
+      const path = host.slice('unix://'.length);
+      await mkdir(path.slice(0, path.lastIndexOf('/')) || '/', { recursive: true });
+      await rm(path, { force: true });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(path, () => resolve());
+      });
+      await chmod(path, 0o660);
+      const gid = groupId(config.group);
+      if (gid !== undefined) await chown(path, 0, gid);
+      else log.warn('socket group not found; socket is root-only', { group: config.group });
+    } else if (host.startsWith('tcp://')) {
+      throw new Error(`refusing to listen on ${host} without TLS: mutual TLS listeners come with the security work; use a unix socket`);
+    } else {
+      throw new Error(`invalid host: ${host}`);
+    }
+    servers.push(server);
+  }
+  return servers;
+}
+
+function groupId(name: string): number | undefined {
+  try {
+    const line = execFileSync('getent', ['group', name], { encoding: 'utf8' }).trim();
+    const gid = Number(line.split(':')[2]);
+    return Number.isInteger(gid) ? gid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`berthd: ${(err as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,148 @@
+/**
+ * The container as the engine keeps it. Field names follow Docker's Config,
+ * HostConfig and State because those are the domain users think in; the
+ * daemon's convert layer decides the exact wire shape.
+ */
+export interface RestartPolicy {
+  Name: '' | 'no' | 'always' | 'unless-stopped' | 'on-failure';
+  MaximumRetryCount: number;
+}
+
+export interface ContainerConfig {
+  Hostname: string;
+  Domainname: string;
+  User: string;
+  AttachStdin: boolean;
+  AttachStdout: boolean;
+  AttachStderr: boolean;
+  ExposedPorts?: Record<string, Record<string, never>>;
+  Tty: boolean;
+  OpenStdin: boolean;
+  StdinOnce: boolean;
+  Env: string[];
+  Cmd: string[] | null;
+  Healthcheck?: unknown;
+  ArgsEscaped?: boolean;
+  Image: string;
+  Volumes: Record<string, Record<string, never>> | null;
+  WorkingDir: string;
+  Entrypoint: string[] | null;
+  NetworkDisabled?: boolean;
+  MacAddress?: string;
+  OnBuild: string[] | null;
+  Labels: Record<string, string>;
+  StopSignal?: string;
+  StopTimeout?: number;
+  Shell?: string[];
+}
+
+export interface HostConfig {
+  Binds: string[] | null;
+  ContainerIDFile: string;
+  LogConfig: { Type: string; Config: Record<string, string> };
+  NetworkMode: string;
+  PortBindings: Record<string, unknown>;
+  RestartPolicy: RestartPolicy;
+  AutoRemove: boolean;
+  VolumeDriver: string;
+  VolumesFrom: string[] | null;
+  ConsoleSize: [number, number];
+  CapAdd: string[] | null;
+  CapDrop: string[] | null;
+  CgroupnsMode: string;
+  Dns: string[];
+  DnsOptions: string[];
+  DnsSearch: string[];
+  ExtraHosts: string[] | null;
+  GroupAdd: string[] | null;
+  IpcMode: string;
+  Cgroup: string;
+  Links: string[] | null;
+  OomScoreAdj: number;
+  PidMode: string;
+  Privileged: boolean;
+  PublishAllPorts: boolean;
+  ReadonlyRootfs: boolean;
+  SecurityOpt: string[] | null;
+  UTSMode: string;
+  UsernsMode: string;
+  ShmSize: number;
+  Runtime: string;
+  Isolation: string;
+  Init?: boolean | null;
+  [key: string]: unknown;
+}
+
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export interface ContainerState {
+  Status: ContainerStatus;
+  Running: boolean;
+  Paused: boolean;
+  Restarting: boolean;
+  OOMKilled: boolean;
+  Dead: boolean;
+  Pid: number;
+  ExitCode: number;
+  Error: string;
+  StartedAt: string;
+  FinishedAt: string;
+}
+
+/** Facts about where the container lives on this host. */
+export interface ContainerRuntimeFacts {
+  runtime: string;
+  containerDir: string;
+  rwDir: string;
+  bundleDir: string;
+  rootfs: string;
+  logPath: string;
+  hostnamePath: string;
+  hostsPath: string;
+  resolvConfPath: string;
+  /** Chain ids of the image's layers, bottom-most first. */
+  chainIds: string[];
+  restartCount: number;
+  conmonPid: number;
+  /** Set while a user-requested stop is in progress or done (restart policies honour it). */
+  stoppedByUser: boolean;
+  /** The effective network mode after what this build of Berth supports. */
+  effectiveNetworkMode: string;
+}
+
+export interface ContainerRecord {
+  id: string;
+  name: string;
+  imageId: string;
+  imageRef: string;
+  created: string;
+  config: ContainerConfig;
+  hostConfig: HostConfig;
+  state: ContainerState;
+  runtime: ContainerRuntimeFacts;
+}
+
+export const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+export function initialState(): ContainerState {
+  return {
+    Status: 'created',
+    Running: false,
+    Paused: false,
+    Restarting: false,
+    OOMKilled: false,
+    Dead: false,
+    Pid: 0,
+    ExitCode: 0,
+    Error: '',
+    StartedAt: ZERO_TIME,
+    FinishedAt: ZERO_TIME,
+  };
+}
+
+/** RFC3339 with nanoseconds, as Docker writes times. */
+export function nowRfc3339Nano(): string {
+  const d = new Date();
+  const ns = String(process.hrtime.bigint() % 1_000_000n).padStart(6, '0');
+  return d.toISOString().replace(/\.(\d{3})Z$/, (_m, ms: string) => `.${ms}${ns}Z`);
+}

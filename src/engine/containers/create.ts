@@ -1,0 +1,227 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { conflict, invalidArgument, notFound } from '../../errors/engine-error.js';
+import { enginePaths } from '../engine-context.js';
+import { findImage, imageChainIds } from '../images/resolve.js';
+import { findContainer, saveNewContainer } from './container-repo.js';
+import {
+  initialState,
+  nowRfc3339Nano,
+  type ContainerConfig,
+  type ContainerRecord,
+  type HostConfig,
+} from './container-model.js';
+import { newContainerId, normaliseContainerName, randomContainerName } from './names.js';
+import { hostHostnameForContainer, writeEtcFiles } from './etc-files.js';
+import { effectiveNetworkMode } from './network-mode.js';
+import type { ContainerSupervisor } from './supervisor.js';
+import { mergeConfigEnv } from './oci-spec.js';
+import type { ImageRunConfig } from '../../images/image-config.js';
+
+export interface CreateContainerOptions {
+  readonly name?: string;
+  readonly config: Partial<ContainerConfig>;
+  readonly hostConfig: Partial<HostConfig>;
+}
+
+export interface CreateContainerResult {
+  Id: string;
+  Warnings: string[];
+}
+
+/** POST /containers/create: validates, merges the image's defaults, writes the record and the container dir. */
+export async function createContainer(sup: ContainerSupervisor, opts: CreateContainerOptions): Promise<CreateContainerResult> {
+  const ctx = sup.ctx;
+  const warnings: string[] = [];
+  const imageRef = opts.config.Image ?? '';
+  if (imageRef === '') throw invalidArgument('No image specified'); // wording of Docker's config validation
+  const hostConfig = withHostConfigDefaults(opts.hostConfig, ctx.settings.logDriver, ctx.settings.logOpts);
+  validateHostConfig(hostConfig, ctx.settings.runtimeNames);
+  const networkMode = effectiveNetworkMode(hostConfig.NetworkMode, ctx.settings.bridge);
+  if (networkMode.warning) warnings.push(networkMode.warning);
+
+  let name: string;
+  if (opts.name !== undefined && opts.name !== '') {
+    name = normaliseContainerName(opts.name);
+    const existing = findContainerByExactName(sup, name);
+    if (existing) throw nameConflict(name, existing);
+  } else {
+    name = uniqueRandomName(sup);
+  }
+
+  const image = findImage(ctx, imageRef);
+  if (!image) throw notFound(`No such image: ${imageRef}`);
+  const config = mergeImageConfig(opts.config, image.config.config ?? {}, imageRef);
+  if ((config.Entrypoint ?? []).length === 0 && (config.Cmd ?? []).length === 0) throw invalidArgument('no command specified');
+
+  const id = newContainerId();
+  if (config.Hostname === '') config.Hostname = networkMode.mode === 'host' ? hostHostnameForContainer() : id.slice(0, 12);
+  const containerDir = enginePaths.containerDir(ctx.settings, id);
+  const bundleDir = enginePaths.bundleDir(ctx.settings, id);
+  const record: ContainerRecord = {
+    id,
+    name,
+    imageId: image.id,
+    imageRef,
+    created: nowRfc3339Nano(),
+    config,
+    hostConfig,
+    state: initialState(),
+    runtime: {
+      runtime: hostConfig.Runtime,
+      containerDir,
+      rwDir: `${containerDir}/rw`,
+      bundleDir,
+      rootfs: `${bundleDir}/rootfs`,
+      logPath: `${containerDir}/${id}-json.log`,
+      hostnamePath: `${containerDir}/hostname`,
+      hostsPath: `${containerDir}/hosts`,
+      resolvConfPath: `${containerDir}/resolv.conf`,
+      chainIds: await imageChainIds(ctx, image),
+      restartCount: 0,
+      conmonPid: 0,
+      stoppedByUser: false,
+      effectiveNetworkMode: networkMode.mode,
+    },
+  };
+
+  try {
+    await mkdir(containerDir, { recursive: true, mode: 0o710 });
+    await writeEtcFiles(record.runtime, {
+      hostname: config.Hostname,
+      domainname: config.Domainname,
+      networkMode: networkMode.mode,
+      extraHosts: hostConfig.ExtraHosts ?? [],
+      dns: hostConfig.Dns,
+      dnsSearch: hostConfig.DnsSearch,
+      dnsOptions: hostConfig.DnsOptions,
+    });
+    await ctx.snapshots.prepareWritable(record.runtime.rwDir, record.runtime.chainIds);
+    saveNewContainer(ctx.db, record);
+  } catch (err) {
+    await ctx.snapshots.removeWritable(record.runtime.rwDir).catch(() => undefined);
+    await rm(containerDir, { recursive: true, force: true });
+    if (err instanceof Error && /UNIQUE constraint failed: containers.name/.test(err.message)) {
+      const existing = findContainerByExactName(sup, name);
+      throw existing ? nameConflict(name, existing) : conflict(`Conflict. The container name "/${name}" is already in use`);
+    }
+    throw err;
+  }
+  ctx.events.publish('container', 'create', id, { image: imageRef, name, ...config.Labels });
+  return { Id: id, Warnings: warnings };
+}
+
+function findContainerByExactName(sup: ContainerSupervisor, name: string): ContainerRecord | undefined {
+  const c = findContainer(sup.ctx.db, `/${name}`);
+  return c && c.name === name ? c : undefined;
+}
+
+function nameConflict(name: string, existing: ContainerRecord): Error {
+  return conflict(
+    `Conflict. The container name "/${name}" is already in use by container "${existing.id}". You have to remove (or rename) that container to be able to reuse that name.`,
+  );
+}
+
+function uniqueRandomName(sup: ContainerSupervisor): string {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const candidate = randomContainerName(attempt);
+    if (!findContainerByExactName(sup, candidate)) return candidate;
+  }
+  return newContainerId().slice(0, 12);
+}
+
+
+/** Docker's merge of the image's config into the container's (daemon/create.go merge). */
+function mergeImageConfig(user: Partial<ContainerConfig>, image: ImageRunConfig, imageRef: string): ContainerConfig {
+  const env = mergeConfigEnv(user.Env, image.Env);
+  // Docker's merge: an empty (but given) entrypoint clears the image's; Cmd comes from the image only when neither is given.
+  let entrypoint: string[] | null = user.Entrypoint ?? null;
+  let cmd: string[] | null = user.Cmd ?? null;
+  if (entrypoint !== null && entrypoint.length === 1 && entrypoint[0] === '') entrypoint = [];
+  if (entrypoint === null || entrypoint.length === 0) {
+    if (cmd === null || cmd.length === 0) cmd = image.Cmd ?? null;
+    if (entrypoint === null) entrypoint = image.Entrypoint ?? null;
+  }
+  const config: ContainerConfig = {
+    Hostname: user.Hostname ?? '',
+    Domainname: user.Domainname ?? '',
+    User: user.User !== undefined && user.User !== '' ? user.User : (image.User ?? ''),
+    AttachStdin: user.AttachStdin ?? false,
+    AttachStdout: user.AttachStdout ?? false,
+    AttachStderr: user.AttachStderr ?? false,
+    Tty: user.Tty ?? false,
+    OpenStdin: user.OpenStdin ?? false,
+    StdinOnce: user.StdinOnce ?? false,
+    Env: env,
+    Cmd: cmd,
+    Image: imageRef,
+    Volumes: user.Volumes ?? image.Volumes ?? null,
+    WorkingDir: user.WorkingDir !== undefined && user.WorkingDir !== '' ? user.WorkingDir : (image.WorkingDir ?? ''),
+    Entrypoint: entrypoint,
+    OnBuild: image.OnBuild ?? null,
+    Labels: { ...(image.Labels ?? {}), ...(user.Labels ?? {}) },
+  };
+  const exposed = { ...(image.ExposedPorts ?? {}), ...(user.ExposedPorts ?? {}) };
+  if (Object.keys(exposed).length > 0) config.ExposedPorts = exposed;
+  const stopSignal = user.StopSignal ?? image.StopSignal;
+  if (stopSignal !== undefined && stopSignal !== '') config.StopSignal = stopSignal;
+  if (user.StopTimeout !== undefined && user.StopTimeout !== null) config.StopTimeout = user.StopTimeout;
+  if (user.Healthcheck !== undefined || image.Healthcheck !== undefined) config.Healthcheck = user.Healthcheck ?? image.Healthcheck;
+  if (config.WorkingDir !== '' && !config.WorkingDir.startsWith('/')) {
+    throw invalidArgument(`the working directory '${config.WorkingDir}' is invalid, it needs to be an absolute path`);
+  }
+  return config;
+}
+
+function withHostConfigDefaults(h: Partial<HostConfig>, logDriver: string, logOpts: Readonly<Record<string, string>>): HostConfig {
+  const restart = h.RestartPolicy ?? { Name: 'no', MaximumRetryCount: 0 };
+  return {
+    ...h,
+    Binds: h.Binds ?? null,
+    ContainerIDFile: h.ContainerIDFile ?? '',
+    LogConfig: h.LogConfig && h.LogConfig.Type !== '' ? h.LogConfig : { Type: logDriver, Config: { ...logOpts } },
+    NetworkMode: h.NetworkMode === undefined || h.NetworkMode === '' || h.NetworkMode === 'default' ? 'bridge' : h.NetworkMode,
+    PortBindings: h.PortBindings ?? {},
+    RestartPolicy: { Name: restart.Name === '' ? 'no' : restart.Name, MaximumRetryCount: restart.MaximumRetryCount ?? 0 },
+    AutoRemove: h.AutoRemove ?? false,
+    VolumeDriver: h.VolumeDriver ?? '',
+    VolumesFrom: h.VolumesFrom ?? null,
+    ConsoleSize: h.ConsoleSize ?? [0, 0],
+    CapAdd: h.CapAdd ?? null,
+    CapDrop: h.CapDrop ?? null,
+    CgroupnsMode: h.CgroupnsMode ?? 'host',
+    Dns: h.Dns ?? [],
+    DnsOptions: h.DnsOptions ?? [],
+    DnsSearch: h.DnsSearch ?? [],
+    ExtraHosts: h.ExtraHosts ?? null,
+    GroupAdd: h.GroupAdd ?? null,
+    IpcMode: h.IpcMode ?? 'private',
+    Cgroup: h.Cgroup ?? '',
+    Links: h.Links ?? null,
+    OomScoreAdj: h.OomScoreAdj ?? 0,
+    PidMode: h.PidMode ?? '',
+    Privileged: h.Privileged ?? false,
+    PublishAllPorts: h.PublishAllPorts ?? false,
+    ReadonlyRootfs: h.ReadonlyRootfs ?? false,
+    SecurityOpt: h.SecurityOpt ?? null,
+    UTSMode: h.UTSMode ?? '',
+    UsernsMode: h.UsernsMode ?? '',
+    ShmSize: h.ShmSize !== undefined && h.ShmSize > 0 ? h.ShmSize : 67108864,
+    Runtime: h.Runtime !== undefined && h.Runtime !== '' ? h.Runtime : 'runc',
+    Isolation: h.Isolation ?? '',
+    Init: h.Init ?? null,
+  };
+}
+
+function validateHostConfig(h: HostConfig, runtimes: readonly string[]): void {
+  if (!runtimes.includes(h.Runtime)) throw invalidArgument(`unknown or invalid runtime name: ${h.Runtime}`);
+  const policy = h.RestartPolicy.Name;
+  if (!['no', 'always', 'unless-stopped', 'on-failure'].includes(policy)) {
+    throw invalidArgument(`invalid restart policy: unknown policy '${policy}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`);
+  }
+  if (h.RestartPolicy.MaximumRetryCount < 0) throw invalidArgument('invalid restart policy: maximum retry count must be a positive integer');
+  if (policy !== 'on-failure' && h.RestartPolicy.MaximumRetryCount > 0) {
+    throw invalidArgument(`invalid restart policy: maximum retry count can only be used with 'on-failure'`);
+  }
+  if (h.AutoRemove && policy !== 'no') throw invalidArgument("can't create 'AutoRemove' container with restart policy");
+  if (h.ShmSize < 0) throw invalidArgument('SHM size can not be less than 0');
+}

@@ -1,0 +1,22 @@
+import { conflict } from '../../errors/engine-error.js';
+import { requireContainer, saveContainerState } from './container-repo.js';
+import { parseSignal, SIGKILL } from './signals.js';
+import type { ContainerSupervisor } from './supervisor.js';
+
+/** POST /containers/{id}/kill. Waits for the exit to be recorded when the signal is SIGKILL, as Docker does. */
+export async function killContainer(sup: ContainerSupervisor, ref: string, signalName = 'SIGKILL'): Promise<void> {
+  const ctx = sup.ctx;
+  const c = requireContainer(ctx.db, ref);
+  const signal = parseSignal(signalName);
+  if (!c.state.Running) throw conflict(`cannot kill container: ${ref}: container ${c.id} is not running`);
+  const runtime = ctx.runtimes.get(c.runtime.runtime);
+  if (!runtime) throw conflict(`runtime ${c.runtime.runtime} is not configured`);
+  const exited = signal === SIGKILL ? sup.waitFor(c, 'next-exit') : undefined;
+  if (signal === SIGKILL) {
+    c.runtime.stoppedByUser = true;
+    saveContainerState(ctx.db, c);
+  }
+  await runtime.kill(c.id, signal);
+  ctx.events.publish('container', 'kill', c.id, { image: c.imageRef, name: c.name, signal: String(signal) });
+  if (exited) await exited;
+}

@@ -1,0 +1,53 @@
+import { rm } from 'node:fs/promises';
+import { conflict } from '../../errors/engine-error.js';
+import { requireContainer, removeContainerRecord, getContainerById } from './container-repo.js';
+import type { ContainerRecord } from './container-model.js';
+import { unmountRootfs } from './rootfs.js';
+import { SIGKILL } from './signals.js';
+import type { ContainerSupervisor } from './supervisor.js';
+
+export interface RemoveOptions {
+  readonly force?: boolean;
+  readonly volumes?: boolean;
+}
+
+/** DELETE /containers/{id}. */
+export async function removeContainer(sup: ContainerSupervisor, ref: string, opts: RemoveOptions = {}): Promise<void> {
+  const first = requireContainer(sup.ctx.db, ref);
+  if (sup.removing.has(first.id)) throw conflict(`removal of container ${ref} is already in progress`);
+  if (first.state.Running && !opts.force) {
+    throw conflict(`cannot remove container "/${first.name}": container is running: stop the container before removing or force remove`);
+  }
+  sup.removing.add(first.id);
+  try {
+    if (first.state.Running) {
+      const runtime = sup.ctx.runtimes.get(first.runtime.runtime);
+      const exited = sup.waitFor(first, 'next-exit');
+      first.runtime.stoppedByUser = true;
+      await runtime?.kill(first.id, SIGKILL);
+      await exited;
+    }
+    await sup.withLock(first.id, async () => {
+      const c = getContainerById(sup.ctx.db, first.id);
+      if (!c) return;
+      await removeContainerLocked(sup, c);
+    });
+  } finally {
+    sup.removing.delete(first.id);
+  }
+}
+
+/** Deletes everything the container owns. Caller holds the lock and knows it is not running. */
+export async function removeContainerLocked(sup: ContainerSupervisor, c: ContainerRecord): Promise<void> {
+  const ctx = sup.ctx;
+  c.state = { ...c.state, Status: 'removing' };
+  const runtime = ctx.runtimes.get(c.runtime.runtime);
+  await runtime?.delete(c.id, { force: true }).catch(() => undefined);
+  await unmountRootfs(c);
+  await ctx.snapshots.removeWritable(c.runtime.rwDir);
+  await rm(c.runtime.bundleDir, { recursive: true, force: true });
+  await rm(c.runtime.containerDir, { recursive: true, force: true });
+  removeContainerRecord(ctx.db, c.id);
+  ctx.events.publish('container', 'destroy', c.id, { image: c.imageRef, name: c.name, ...c.config.Labels });
+  sup.notifyRemoved(c);
+}

@@ -1,0 +1,86 @@
+import type { Readable } from 'node:stream';
+import { invalidArgument, isEngineError } from '../../errors/engine-error.js';
+import { sha256Digest } from '../../lib/digest.js';
+import { chainIds } from '../../images/chain-id.js';
+import { decompressStream } from '../../images/decompress.js';
+import { parseImageConfig } from '../../images/image-config.js';
+import { applyLayer } from '../../images/layer-apply.js';
+import { countLayersWithDiffId, deleteLayer, getImage, getLayer, insertImage, insertLayer } from '../../store/image-queries.js';
+import type { EngineContext } from '../engine-context.js';
+
+export interface LayerSource {
+  /** The layer tar, plain or compressed. */
+  open(): Readable;
+}
+
+/**
+ * Stores an image from its config blob and layer tars (bottom-most first):
+ * each layer's uncompressed tar is kept in the content store under its diff
+ * id (checked against the config) and unpacked once per chain id. On failure,
+ * what this call created is removed again. Returns the image id.
+ */
+export async function storeImage(ctx: EngineContext, configBytes: Buffer, layers: readonly LayerSource[]): Promise<{ id: string; created: boolean }> {
+  const config = parseImageConfig(configBytes);
+  const diffIds = config.rootfs.diff_ids;
+  if (diffIds.length !== layers.length) {
+    throw invalidArgument(`invalid image: config lists ${diffIds.length} layers, the archive has ${layers.length}`);
+  }
+  if (!Buffer.from(configBytes.toString('utf8'), 'utf8').equals(configBytes)) throw invalidArgument('invalid image config: not UTF-8');
+  const id = sha256Digest(configBytes);
+  const chain = chainIds(diffIds);
+  const createdLayers: string[] = [];
+  const createdBlobs: string[] = [];
+  let total = 0;
+  try {
+    for (let i = 0; i < diffIds.length; i++) {
+      const diffId = diffIds[i] as string;
+      const chainId = chain[i] as string;
+      const source = layers[i] as LayerSource;
+      if ((await ctx.content.info(diffId)) === undefined) {
+        const { stream } = await decompressStream(source.open());
+        try {
+          await ctx.content.ingest(stream, { digest: diffId });
+        } catch (err) {
+          if (isEngineError(err, 'invalid_argument')) {
+            throw invalidArgument(`invalid image: layer ${i + 1} does not match diff id ${diffId} of the image config (${err.message})`);
+          }
+          throw err;
+        }
+        createdBlobs.push(diffId);
+      }
+      const row = getLayer(ctx.db, chainId);
+      let size = row?.size;
+      if (!(await ctx.snapshots.hasLayer(chainId))) {
+        const committed = await ctx.snapshots.commitLayer(chainId, async (dir) => {
+          const applied = await applyLayer(ctx.content.readStream(diffId), dir);
+          if (applied.diffId !== diffId) throw invalidArgument(`layer blob ${diffId} is corrupt (content digest ${applied.diffId})`);
+        });
+        size = committed.size;
+        if (!row) createdLayers.push(chainId);
+      }
+      if (!row) {
+        insertLayer(ctx.db, { chain_id: chainId, diff_id: diffId, parent: chain[i - 1] ?? null, size: size ?? 0, created_at: Date.now() });
+        if (!createdLayers.includes(chainId)) createdLayers.push(chainId);
+      }
+      total += size ?? 0;
+    }
+    if (getImage(ctx.db, id)) return { id, created: false };
+    const created = insertImage(ctx.db, {
+      id,
+      config_json: configBytes.toString('utf8'),
+      top_layer: chain[chain.length - 1] ?? null,
+      size: total,
+      created_at: Date.now(),
+    });
+    return { id, created };
+  } catch (err) {
+    for (const chainId of createdLayers.reverse()) {
+      deleteLayer(ctx.db, chainId);
+      await ctx.snapshots.removeLayer(chainId);
+    }
+    for (const diffId of createdBlobs) {
+      if (countLayersWithDiffId(ctx.db, diffId) === 0) await ctx.content.delete(diffId);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,82 @@
+import { Readable } from 'node:stream';
+import * as zlib from 'node:zlib';
+import { invalidArgument } from '../errors/engine-error.js';
+
+export type Compression = 'none' | 'gzip' | 'zstd' | 'bzip2' | 'xz';
+
+export function detectCompression(head: Buffer): Compression {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
+  if (head.length >= 3 && head.subarray(0, 3).toString('latin1') === 'BZh') return 'bzip2';
+  if (head.length >= 6 && head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz';
+  return 'none';
+}
+
+/**
+ * Returns the first `n` bytes of `source` (fewer at its end) and a stream
+ * that replays them followed by the rest. Destroying the returned stream
+ * destroys `source`.
+ */
+export async function peek(source: Readable, n: number): Promise<{ head: Buffer; stream: Readable }> {
+  const it = (source as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const chunks: Buffer[] = [];
+  let have = 0;
+  let done = false;
+  while (have < n) {
+    const r = await it.next();
+    if (r.done) {
+      done = true;
+      break;
+    }
+    const chunk = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value as Uint8Array);
+    chunks.push(chunk);
+    have += chunk.length;
+  }
+  const head = Buffer.concat(chunks);
+  async function* replay(): AsyncGenerator<Buffer> {
+    try {
+      if (head.length > 0) yield head;
+      while (!done) {
+        const r = await it.next();
+        if (r.done) return;
+        yield r.value as Buffer;
+      }
+    } finally {
+      await it.return?.();
+    }
+  }
+  return { head: head.subarray(0, n), stream: Readable.from(replay(), { objectMode: false }) };
+}
+
+type ZlibWithZstd = typeof zlib & { createZstdDecompress?: () => NodeJS.ReadWriteStream };
+
+/** The uncompressed bytes of a possibly gzip/zstd-compressed stream. */
+export async function decompressStream(source: Readable): Promise<{ stream: Readable; compression: Compression }> {
+  const { head, stream } = await peek(source, 6);
+  const compression = detectCompression(head);
+  switch (compression) {
+    case 'none':
+      return { stream, compression };
+    case 'gzip':
+      return { stream: chain(stream, zlib.createGunzip()), compression };
+    case 'zstd': {
+      const create = (zlib as ZlibWithZstd).createZstdDecompress;
+      if (typeof create !== 'function') {
+        stream.destroy();
+        throw invalidArgument(`zstd-compressed layers are not supported: this Node.js ${process.version} has no zstd in node:zlib`);
+      }
+      return { stream: chain(stream, create() as unknown as NodeJS.ReadWriteStream & Readable), compression };
+    }
+    default:
+      stream.destroy();
+      throw invalidArgument(`unsupported compression: ${compression}`);
+  }
+}
+
+function chain(source: Readable, transform: NodeJS.ReadWriteStream): Readable {
+  const out = transform as unknown as Readable;
+  source.on('error', (err) => out.destroy(err));
+  out.on('close', () => source.destroy());
+  source.pipe(transform);
+  return out;
+}
