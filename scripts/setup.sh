@@ -98,11 +98,13 @@ elif [[ $have != "$want" ]]; then
     install_node_modules
   fi
 fi
+native_check='new (require("better-sqlite3"))(":memory:").close(); require("koffi")'
 if [[ $have != "$want" ]]; then
   # Native modules must load with this Node; a Node upgrade needs a rebuild.
-  if ! node -e 'require("better-sqlite3"); require("koffi")' >/dev/null 2>&1; then
+  if ! node -e "$native_check" >/dev/null 2>&1; then
+    echo "setup: rebuilding native node modules"
     run "npm rebuild" npm rebuild better-sqlite3 koffi
-    node -e 'require("better-sqlite3"); require("koffi")' >"$log" 2>&1 || fail "native modules do not load"
+    node -e "$native_check" >"$log" 2>&1 || fail "native modules do not load"
   fi
   echo "$want" >"$stamp"
 fi

@@ -86,8 +86,8 @@ async function main(): Promise<void> {
   const ctx: EngineContext = {
     settings,
     db: openDatabase(enginePaths.database(settings)),
-    content: new FileContentStore(enginePaths.content(settings)),
-    snapshots: new OverlaySnapshotter(enginePaths.snapshots(settings)),
+    content: await FileContentStore.open(enginePaths.content(settings)),
+    snapshots: await OverlaySnapshotter.open(enginePaths.snapshots(settings)),
     runtimes,
     events: new EventBus(),
     log,

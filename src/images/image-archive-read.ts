@@ -38,6 +38,8 @@ export async function spoolArchive(source: Readable, dir: string, options: { sig
     const extract = tar.extract();
     const done = new Promise<void>((resolve, reject) => {
       extract.on('entry', (header, entry, next) => {
+        // the extractor reports a broken entry itself; keep the entry's copy of it from going unhandled
+        entry.on('error', () => undefined);
         spoolEntry(dir, links, header, entry as unknown as AsyncIterable<Buffer> & { resume(): unknown }).then(
           () => next(),
           (err: unknown) => {

@@ -50,6 +50,8 @@ async function applyLayerUnchecked(source: Readable, destDir: string): Promise<A
 
   const entriesDone = new Promise<void>((resolve, reject) => {
     extract.on('entry', (header, entry, next) => {
+      // the extractor reports a broken entry itself; keep the entry's copy of it from going unhandled
+      entry.on('error', () => undefined);
       applyEntry(state, header, entry as unknown as TarEntry).then(
         () => next(),
         (err: unknown) => {

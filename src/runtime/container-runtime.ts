@@ -26,6 +26,8 @@ export interface AttachConnection {
   /** Called once when conmon closes the socket (the container's output ended). */
   onEnd(listener: () => void): void;
   writeStdin(data: Buffer): void;
+  /** Half-closes: conmon then closes the container's stdin; output keeps flowing. */
+  closeStdin(): void;
   /** Closes the connection; conmon then closes the container's stdin if it was the last one and stdinOnce. */
   close(): void;
 }

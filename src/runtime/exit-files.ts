@@ -80,11 +80,13 @@ export function watchExitDir(exitDir: string, onExit: (id: string, code: number)
         else onError(err);
         return;
       }
-      if (!st.isFile()) return;
-      const key = `${st.ino}:${st.mtimeNs}`;
-      if (reported.get(id) === key) return;
+      if (!st.isFile() || reported.get(id) === `${st.ino}:${st.mtimeNs}`) return;
       const code = await readExitCode(exitDir, id);
       if (code === undefined || closed) return;
+      // The key is taken after the code was read: a writer that created the file empty has finished by now.
+      const after = await stat(join(exitDir, id), { bigint: true });
+      const key = `${after.ino}:${after.mtimeNs}`;
+      if (reported.get(id) === key) return;
       reported.set(id, key);
       onExit(id, code);
     } catch (err) {

@@ -189,13 +189,23 @@ void describe('conmon runtime (runc)', { skip }, () => {
     conn.close();
   });
 
-  void it('allocates a TTY and applies a resize made before start', async () => {
-    const c = await createContainer('tty', { args: ['stty', 'size'] }, { terminal: true });
+  void it('allocates a TTY sized by the spec’s consoleSize', async () => {
+    const c = await createContainer('tty', { args: ['stty', 'size'], consoleSize: { height: 30, width: 100 } }, { terminal: true });
     const conn = await runtime.attach(c.bundleDir);
     const output = collectOutput(conn);
-    await runtime.resize(c.bundleDir, 30, 100);
     await runtime.start(c.id);
     assert.equal((await output).stdout, '30 100\r\n');
+    assert.equal(await waitExit(c.id), 0);
+    conn.close();
+  });
+
+  void it('resizes a running TTY through conmon’s ctl fifo', async () => {
+    const c = await createContainer('resize', { args: ['sh', '-c', 'sleep 0.5; stty size'] }, { terminal: true });
+    const conn = await runtime.attach(c.bundleDir);
+    const output = collectOutput(conn);
+    await runtime.start(c.id);
+    await runtime.resize(c.bundleDir, 40, 120);
+    assert.equal((await output).stdout, '40 120\r\n');
     assert.equal(await waitExit(c.id), 0);
     conn.close();
   });

@@ -23,7 +23,10 @@ export function commandHelp(prog: string, invoked: string[], spec: CommandSpec):
     const cols = flags.map(flagColumn);
     const width = Math.max(...cols.map((c) => c.length)) + 3;
     lines.push('', 'Options:');
-    flags.forEach((f, i) => lines.push(`  ${(cols[i] ?? '').padEnd(width)}${f.description}${defaultText(f)}`));
+    flags.forEach((f, i) => {
+      const text = `${f.description}${defaultText(f)}`.split('\n').join(`\n${' '.repeat(width + 2)}`);
+      lines.push(`  ${(cols[i] ?? '').padEnd(width)}${text}`);
+    });
   }
   return `${lines.join('\n')}\n`;
 }

@@ -13,7 +13,7 @@ export interface ListFormat {
  */
 export function resolveListFormat(format: string | undefined, defaultTable: string): ListFormat {
   const f = format ?? '';
-  if (f === '' || f === 'table') return { table: true, template: unescape(defaultTable) };
+  if (f === '' || f === 'table') return resolveListFormat(defaultTable.startsWith('table') ? defaultTable : `table ${defaultTable}`, '');
   if (f === 'json') return { table: false, template: '{{json .}}' };
   if (f.startsWith('table')) return { table: true, template: unescape(f.slice('table'.length).replace(/^ +| +$/g, '')) };
   return { table: false, template: unescape(f.replace(/^ +| +$/g, '')) };

@@ -37,7 +37,6 @@ export async function createContainer(sup: ContainerSupervisor, opts: CreateCont
   const hostConfig = withHostConfigDefaults(opts.hostConfig, ctx.settings.logDriver, ctx.settings.logOpts);
   validateHostConfig(hostConfig, ctx.settings.runtimeNames);
   const networkMode = effectiveNetworkMode(hostConfig.NetworkMode, ctx.settings.bridge);
-  if (networkMode.warning) warnings.push(networkMode.warning);
 
   let name: string;
   if (opts.name !== undefined && opts.name !== '') {

@@ -42,6 +42,8 @@ export interface OciSpecInput {
   readonly workingDir?: string;
   readonly user: ResolvedUser;
   readonly tty: boolean;
+  /** HostConfig.ConsoleSize [height, width]: the TTY's size from the first instruction, no resize race. */
+  readonly consoleSize?: { readonly height: number; readonly width: number };
   readonly hostname: string;
   /** Run `initPath` (tini) as pid 1, mounted read-only at /sbin/docker-init. */
   readonly init?: boolean;
@@ -313,6 +315,7 @@ export function buildOciSpec(input: OciSpecInput): OciSpec {
     ociVersion: '1.0.2',
     process: {
       terminal: input.tty,
+      ...(input.tty && input.consoleSize && input.consoleSize.height > 0 && input.consoleSize.width > 0 ? { consoleSize: { ...input.consoleSize } } : {}),
       user: { uid: input.user.uid, gid: input.user.gid, additionalGids: [...input.user.additionalGids] },
       args,
       env: processEnv(input.env, input.hostname, input.tty),

@@ -147,7 +147,7 @@ export class ContainerSupervisor {
       if (sink.wantsStdin && sink.connectStdin) {
         sink.connectStdin(
           (data) => conn.writeStdin(data),
-          () => conn.close(),
+          () => conn.closeStdin(),
         );
       }
     }

@@ -7,7 +7,7 @@ import { type ImageReference, familiarString } from '../../images/reference.js';
 import { countLayersWithDiffId } from '../../store/image-queries.js';
 import type { EngineContext } from '../engine-context.js';
 import { storeImage } from './store-image.js';
-import { applyTag, tagReference } from './tag.js';
+import { applyTag, nowRfc3339Nano, tagReference } from './tag.js';
 
 export interface ImportOptions {
   /** `repo` and `tag` query parameters; repo may carry the tag. */
@@ -39,7 +39,7 @@ export async function importImage(ctx: EngineContext, source: Readable, options:
   const { stream } = await decompressStream(source);
   const blob = await ctx.content.ingest(stream);
   const diffId = blob.digest;
-  const created = new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z');
+  const created = nowRfc3339Nano();
   const comment = options.message || `Imported from ${options.sourceName ?? '-'}`;
   const config: ImageConfig = {
     architecture: arch,

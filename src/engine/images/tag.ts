@@ -11,7 +11,8 @@ export interface TagOptions {
 
 /** RFC3339Nano of now, as Docker's timestamps. */
 export function nowRfc3339Nano(): string {
-  return new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z');
+  // Go's RFC3339Nano drops trailing zeros of the fraction.
+  return new Date().toISOString().replace(/\.?0*Z$/, 'Z');
 }
 
 /**

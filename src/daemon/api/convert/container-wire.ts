@@ -133,7 +133,8 @@ export function containerSummaryWire(c: ContainerRecord): Record<string, unknown
     Names: [`/${c.name}`],
     Image: c.imageRef,
     ImageID: c.imageId,
-    Command: [path, ...args].join(' '),
+    // moby's container view quotes arguments that contain spaces
+    Command: args.length > 0 ? `${path} ${args.map((a) => (a.includes(' ') ? `'${a}'` : a)).join(' ')}` : path,
     Created: Math.floor(Date.parse(c.created) / 1000),
     Ports: [],
     Labels: c.config.Labels,

@@ -1,0 +1,283 @@
+/**
+ * `npm run bench`: Berth against Docker on the same host, same client, same image.
+ *
+ * Starts a berthd through the test harness (tmpfs root, own socket and bridge)
+ * and, when Debian's docker.io `dockerd` is installed, a dockerd on its own
+ * tmpfs root/socket with networking off. Both get the busybox image from
+ * scripts/images/busybox.sh. Containers run with `--network none` on both so
+ * the numbers compare the engines, not their network setup.
+ * Prints medians and berth/docker ratios and writes bench/results.json.
+ * Environment: BENCH_ITERATIONS (default 20), BENCH_PS_CONTAINERS (default 100).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, openSync, closeSync } from 'node:fs';
+import { mkdir, readFile, rmdir, writeFile, rm } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import {
+  busyboxTarball,
+  loadBusybox,
+  mountsUnder,
+  ping,
+  repoRoot,
+  runCli,
+  startBerthd,
+  type CliResult,
+} from '../test/helpers/berthd-harness.js';
+
+const iterations = Number(process.env.BENCH_ITERATIONS ?? 20);
+const psContainers = Number(process.env.BENCH_PS_CONTAINERS ?? 100);
+const resultsFile = `${repoRoot}/bench/results.json`;
+
+/** An engine under test as the benchmark sees it: a CLI environment and a daemon pid. */
+interface Engine {
+  readonly name: 'berth' | 'docker';
+  readonly env: NodeJS.ProcessEnv;
+  readonly pid: () => number | undefined;
+  readonly stop: () => Promise<void>;
+}
+
+interface Metric {
+  readonly unit: 'ms' | 'MiB';
+  readonly median: number;
+  readonly samples: readonly number[];
+}
+type Results = Record<string, Metric>;
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length === 0 ? NaN : s.length % 2 === 1 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
+};
+const metric = (unit: Metric['unit'], samples: readonly number[]): Metric => ({ unit, median: median(samples), samples });
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function must(p: Promise<CliResult>, what: string): Promise<CliResult> {
+  const r = await p;
+  if (r.code !== 0) throw new Error(`${what} failed (${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
+  return r;
+}
+
+/** Times `fn` `n` times after one warm-up run; milliseconds. */
+async function timeIt(n: number, fn: () => Promise<unknown>): Promise<number[]> {
+  await fn();
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await fn();
+    out.push(performance.now() - t0);
+  }
+  return out;
+}
+
+async function rssMiB(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return NaN;
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
+  return kb === undefined ? NaN : Number(kb) / 1024;
+}
+
+async function measure(engine: Engine): Promise<Results> {
+  const docker = (args: string[], timeoutMs = 60_000): Promise<CliResult> =>
+    must(runCli('docker', args, { env: engine.env, timeoutMs }), `docker ${args.join(' ')}`);
+  const results: Results = {};
+  const step = (label: string): void => void process.stderr.write(`[${engine.name}] ${label}\n`);
+
+  step('idle RSS');
+  await sleep(2_000);
+  results['daemon idle RSS'] = metric('MiB', [await rssMiB(engine.pid())]);
+
+  if (engine.name === 'berth') {
+    step('run --rm via berth CLI');
+    results['run --rm busybox true (berth CLI)'] = metric(
+      'ms',
+      await timeIt(iterations, () =>
+        must(runCli('berth', ['run', '--rm', '--network', 'none', 'busybox', 'true'], { env: engine.env }), 'berth run'),
+      ),
+    );
+  }
+  step('run --rm via docker CLI');
+  results['run --rm busybox true (docker CLI)'] = metric(
+    'ms',
+    await timeIt(iterations, () => docker(['run', '--rm', '--network', 'none', 'busybox', 'true'])),
+  );
+
+  step('create / start / wait / rm');
+  const phases: Record<string, number[]> = { create: [], start: [], wait: [], rm: [] };
+  for (let i = 0; i <= iterations; i++) {
+    const t0 = performance.now();
+    const id = (await docker(['create', '--network', 'none', 'busybox', 'true'])).stdout.trim();
+    const t1 = performance.now();
+    await docker(['start', id]);
+    const t2 = performance.now();
+    await docker(['wait', id]);
+    const t3 = performance.now();
+    await docker(['rm', id]);
+    const t4 = performance.now();
+    if (i === 0) continue; // warm-up
+    phases.create?.push(t1 - t0);
+    phases.start?.push(t2 - t1);
+    phases.wait?.push(t3 - t2);
+    phases.rm?.push(t4 - t3);
+  }
+  for (const [phase, samples] of Object.entries(phases)) results[`${phase} (docker CLI)`] = metric('ms', samples);
+
+  step(`ps -a with ${psContainers} containers`);
+  const ids: string[] = [];
+  for (let i = 0; i < psContainers; i++) ids.push((await docker(['create', '--network', 'none', 'busybox', 'true'])).stdout.trim());
+  try {
+    results[`ps -a, ${psContainers} containers (docker CLI)`] = metric('ms', await timeIt(iterations, () => docker(['ps', '-a'])));
+    if (engine.name === 'berth') {
+      results[`ps -a, ${psContainers} containers (berth CLI)`] = metric(
+        'ms',
+        await timeIt(iterations, () => must(runCli('berth', ['ps', '-a'], { env: engine.env }), 'berth ps')),
+      );
+    }
+  } finally {
+    for (let i = 0; i < ids.length; i += 50) await docker(['rm', '-f', ...ids.slice(i, i + 50)], 120_000);
+  }
+
+  step('RSS after the workload');
+  await sleep(2_000);
+  results['daemon RSS after workload'] = metric('MiB', [await rssMiB(engine.pid())]);
+  return results;
+}
+
+function which(name: string): string | undefined {
+  const path = process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+  return path
+    .split(':')
+    .map((dir) => `${dir}/${name}`)
+    .find((p) => existsSync(p));
+}
+
+const exitedWithin = (c: ChildProcess, ms: number): Promise<boolean> =>
+  c.exitCode !== null || c.signalCode !== null
+    ? Promise.resolve(true)
+    : new Promise((resolve) => {
+        const t = setTimeout(() => resolve(false), ms);
+        c.once('exit', () => {
+          clearTimeout(t);
+          resolve(true);
+        });
+      });
+
+/** A dockerd (Debian docker.io) on its own tmpfs root and socket, no bridge, no iptables. */
+async function startDockerd(dockerdPath: string): Promise<Engine> {
+  const root = `/tmp/berth-bench-docker-${randomBytes(3).toString('hex')}`;
+  await mkdir(root, { recursive: true });
+  const mounted = (await runCliRaw('mount', ['-t', 'tmpfs', '-o', 'mode=0755', 'tmpfs', root])) === 0;
+  const socket = `${root}/docker.sock`;
+  await mkdir(`${root}/docker-config`, { recursive: true });
+  await writeFile(`${root}/daemon.json`, '{}');
+  const fd = openSync(`${root}/dockerd.log`, 'a');
+  const child = spawn(
+    dockerdPath,
+    [
+      '--data-root', `${root}/data`,
+      '--exec-root', `${root}/exec`,
+      '-H', `unix://${socket}`,
+      '--pidfile', `${root}/docker.pid`,
+      '--config-file', `${root}/daemon.json`,
+      '--bridge', 'none',
+      '--iptables=false',
+      '--ip6tables=false',
+    ],
+    { stdio: ['ignore', fd, fd] },
+  );
+  closeSync(fd);
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      if (!(await exitedWithin(child, 30_000))) child.kill('SIGKILL');
+      await exitedWithin(child, 5_000);
+    }
+    for (const m of (await mountsUnder(root)).filter((p) => p !== root)) {
+      if ((await runCliRaw('umount', [m])) !== 0) await runCliRaw('umount', ['-l', m]);
+    }
+    if (mounted) {
+      if ((await runCliRaw('umount', [root])) !== 0) await runCliRaw('umount', ['-l', root]);
+      await rmdir(root).catch(() => rm(root, { recursive: true, force: true }));
+    } else await rm(root, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 60_000;
+  while (!(existsSync(socket) && (await ping(socket)))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      const log = await readFile(`${root}/dockerd.log`, 'utf8').catch(() => '');
+      await stop();
+      throw new Error(`dockerd did not come up:\n${log.split('\n').slice(-20).join('\n')}`);
+    }
+    await sleep(100);
+  }
+  const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: `${root}/docker-config` };
+  delete env.DOCKER_CONTEXT;
+  return { name: 'docker', env, pid: () => child.pid, stop };
+}
+
+function runCliRaw(cmd: string, args: readonly string[]): Promise<number> {
+  return new Promise((resolve) => {
+    const c = spawn(cmd, args, { stdio: 'ignore' });
+    c.on('error', () => resolve(127));
+    c.on('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+function table(berth: Results, docker: Results | undefined): string {
+  const rows = [['metric', 'berth', 'docker', 'berth/docker']];
+  for (const [name, m] of Object.entries(berth)) {
+    const d = docker?.[name];
+    const fmt = (x: number): string => (Number.isNaN(x) ? '-' : x.toFixed(1));
+    rows.push([`${name} [${m.unit}]`, fmt(m.median), d ? fmt(d.median) : '-', d ? (m.median / d.median).toFixed(2) : '-']);
+  }
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ')).join('\n');
+}
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('the benchmark starts daemons and needs root');
+  await busyboxTarball();
+
+  const h = await startBerthd('bench');
+  let berth: Results;
+  try {
+    await loadBusybox(h);
+    berth = await measure({ name: 'berth', env: h.env, pid: () => h.pid, stop: () => h.stop() });
+  } finally {
+    await h.stop();
+  }
+
+  let docker: Results | undefined;
+  const dockerdPath = which('dockerd');
+  if (dockerdPath === undefined) {
+    process.stderr.write('dockerd not installed (apt-get install docker.io): Berth numbers only\n');
+  } else {
+    const engine = await startDockerd(dockerdPath);
+    try {
+      await must(runCli('docker', ['load'], { env: engine.env, input: await busyboxTarball(), timeoutMs: 120_000 }), 'docker load');
+      docker = await measure(engine);
+    } finally {
+      await engine.stop();
+    }
+  }
+
+  const ratios = Object.fromEntries(
+    Object.entries(berth).flatMap(([k, m]) => {
+      const d = docker?.[k];
+      return d ? [[k, m.median / d.median]] : [];
+    }),
+  );
+  const report = {
+    date: new Date().toISOString(),
+    host: { node: process.version, kernel: (await readFile('/proc/sys/kernel/osrelease', 'utf8')).trim(), iterations },
+    berth,
+    docker: docker ?? null,
+    ratios,
+  };
+  await writeFile(resultsFile, JSON.stringify(report, null, 2) + '\n');
+  process.stdout.write(`${table(berth, docker)}\n\nwritten to ${resultsFile}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${(err as Error).stack ?? String(err)}\n`);
+  process.exitCode = 1;
+});

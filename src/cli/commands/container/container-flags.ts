@@ -1,0 +1,241 @@
+import { readFileSync } from 'node:fs';
+import type { FlagSpec, FlagValues } from '../../argv/flag-parser.js';
+import type { ContainerCreateRequest, HostConfig, RestartPolicy } from '../../../client/wire-types.js';
+
+/** The create/run flags Berth maps onto the Engine API (names, shorthands and types as docker's). */
+export const CREATE_FLAGS: FlagSpec[] = [
+  { long: 'add-host', kind: 'list', description: 'Add a custom host-to-IP mapping (host:ip)' },
+  { long: 'attach', short: 'a', kind: 'list', description: 'Attach to STDIN, STDOUT or STDERR' },
+  { long: 'cap-add', kind: 'list', description: 'Add Linux capabilities' },
+  { long: 'cap-drop', kind: 'list', description: 'Drop Linux capabilities' },
+  { long: 'cidfile', kind: 'string', description: 'Write the container ID to the file' },
+  { long: 'dns', kind: 'list', description: 'Set custom DNS servers' },
+  { long: 'dns-option', kind: 'list', description: 'Set DNS options' },
+  { long: 'dns-search', kind: 'list', description: 'Set custom DNS search domains' },
+  { long: 'domainname', kind: 'string', description: 'Container NIS domain name' },
+  { long: 'entrypoint', kind: 'string', description: 'Overwrite the default ENTRYPOINT of the image' },
+  { long: 'env', short: 'e', kind: 'list', description: 'Set environment variables' },
+  { long: 'env-file', kind: 'list', description: 'Read in a file of environment variables' },
+  { long: 'expose', kind: 'list', description: 'Expose a port or a range of ports' },
+  { long: 'hostname', short: 'h', kind: 'string', description: 'Container host name' },
+  { long: 'init', kind: 'bool', description: 'Run an init inside the container that forwards signals and reaps processes' },
+  { long: 'interactive', short: 'i', kind: 'bool', description: 'Keep STDIN open even if not attached' },
+  { long: 'label', short: 'l', kind: 'list', description: 'Set meta data on a container' },
+  { long: 'label-file', kind: 'list', description: 'Read in a line delimited file of labels' },
+  { long: 'log-driver', kind: 'string', description: 'Logging driver for the container' },
+  { long: 'log-opt', kind: 'list', description: 'Log driver options' },
+  { long: 'memory', short: 'm', kind: 'string', valueName: 'bytes', description: 'Memory limit' },
+  { long: 'name', kind: 'string', description: 'Assign a name to the container' },
+  { long: 'network', kind: 'string', valueName: 'network', description: 'Connect a container to a network' },
+  { long: 'net', kind: 'string', valueName: 'network', description: 'Connect a container to a network', hidden: true },
+  { long: 'platform', kind: 'string', description: 'Set platform if server is multi-platform capable' },
+  { long: 'privileged', kind: 'bool', description: 'Give extended privileges to this container' },
+  { long: 'publish', short: 'p', kind: 'list', description: "Publish a container's port(s) to the host" },
+  { long: 'pull', kind: 'string', description: 'Pull image before creating ("always", "missing", "never")', defaultValue: 'missing' },
+  { long: 'quiet', short: 'q', kind: 'bool', description: 'Suppress the pull output' },
+  { long: 'read-only', kind: 'bool', description: "Mount the container's root filesystem as read only" },
+  { long: 'restart', kind: 'string', description: 'Restart policy to apply when a container exits', defaultValue: 'no' },
+  { long: 'rm', kind: 'bool', description: 'Automatically remove the container and its associated anonymous volumes when it exits' },
+  { long: 'runtime', kind: 'string', description: 'Runtime to use for this container' },
+  { long: 'security-opt', kind: 'list', description: 'Security Options' },
+  { long: 'stop-signal', kind: 'string', description: 'Signal to stop the container' },
+  { long: 'stop-timeout', kind: 'int', description: 'Timeout (in seconds) to stop a container' },
+  { long: 'tmpfs', kind: 'list', description: 'Mount a tmpfs directory' },
+  { long: 'tty', short: 't', kind: 'bool', description: 'Allocate a pseudo-TTY' },
+  { long: 'user', short: 'u', kind: 'string', description: 'Username or UID (format: <name|uid>[:<group|gid>])' },
+  { long: 'volume', short: 'v', kind: 'list', description: 'Bind mount a volume' },
+  { long: 'workdir', short: 'w', kind: 'string', description: 'Working directory inside the container' },
+];
+
+/** Everything `create` and `run` need, parsed and validated once. */
+export interface CreateOptions {
+  image: string;
+  name: string | undefined;
+  platform: string | undefined;
+  pull: 'always' | 'missing' | 'never';
+  quiet: boolean;
+  cidfile: string | undefined;
+  attach: { stdin: boolean; stdout: boolean; stderr: boolean };
+  request: ContainerCreateRequest;
+}
+
+function readKeyValueFile(path: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`open ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`);
+  }
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.replace(/^\s+/, ''))
+    .filter((l) => l !== '' && !l.startsWith('#'));
+}
+
+/** `KEY=value` passes; a bare `KEY` takes the caller's value or is dropped (docker's ValidateEnv). */
+export function resolveEnv(entries: readonly string[], env: NodeJS.ProcessEnv): string[] {
+  const out: string[] = [];
+  for (const e of entries) {
+    if (e.includes('=')) {
+      if (e.startsWith('=')) throw new Error(`invalid environment variable: ${e}`);
+      out.push(e);
+    } else if (env[e] !== undefined) out.push(`${e}=${env[e] ?? ''}`);
+  }
+  return out;
+}
+
+export function parseLabels(entries: readonly string[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const l of entries) {
+    const eq = l.indexOf('=');
+    if (eq < 0) labels[l] = '';
+    else labels[l.slice(0, eq)] = l.slice(eq + 1);
+  }
+  return labels;
+}
+
+export function parseRestartPolicy(value: string): RestartPolicy {
+  if (value === '' || value === 'no') return { Name: 'no' };
+  const [name = '', count] = value.split(':');
+  if (name === 'always' || name === 'unless-stopped') {
+    if (count !== undefined) throw new Error(`invalid restart policy format: maximum retry count can only be used with 'on-failure'`);
+    return { Name: name };
+  }
+  if (name === 'on-failure') {
+    if (count === undefined) return { Name: 'on-failure' };
+    const n = Number(count);
+    if (!Number.isInteger(n)) throw new Error(`invalid restart policy format: maximum retry count must be an integer`);
+    return { Name: 'on-failure', MaximumRetryCount: n };
+  }
+  throw new Error(`invalid restart policy format: unknown policy '${name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`);
+}
+
+/** go-units RAMInBytes: "512m" → 536870912 (binary multiples). */
+export function parseMemory(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgtp]?)i?b?$/i.exec(value.trim());
+  if (!m) throw new Error(`invalid size: '${value}'`);
+  const mult: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
+  return Math.trunc(Number(m[1]) * (mult[(m[2] ?? '').toLowerCase()] ?? 1));
+}
+
+/** `[ip:][hostPort:]containerPort[/proto]` → exposed port key and binding. */
+export function parsePublish(spec: string): { port: string; binding: { HostIp: string; HostPort: string } } {
+  const [addr = '', proto = 'tcp'] = spec.split('/');
+  let ip = '';
+  let hostPort = '';
+  let containerPort = addr;
+  const bracket = /^\[([^\]]+)\]:(.*)$/.exec(addr);
+  const rest = bracket ? bracket[2] ?? '' : addr;
+  if (bracket) ip = bracket[1] ?? '';
+  const parts = rest.split(':');
+  if (parts.length === 1) containerPort = parts[0] ?? '';
+  else if (parts.length === 2) [hostPort = '', containerPort = ''] = parts;
+  else if (parts.length === 3 && !bracket) [ip = '', hostPort = '', containerPort = ''] = parts;
+  else throw new Error(`invalid port format for --publish: ${spec}`);
+  if (!/^\d+(-\d+)?$/.test(containerPort)) throw new Error(`invalid containerPort: ${containerPort}`);
+  return { port: `${containerPort}/${proto}`, binding: { HostIp: ip, HostPort: hostPort } };
+}
+
+export function buildCreateOptions(flags: FlagValues, args: string[], env: NodeJS.ProcessEnv, mode: { detach: boolean }): CreateOptions {
+  const [image = '', ...cmd] = args;
+  const attachList = flags.list('attach').map((a) => a.toLowerCase());
+  for (const a of attachList) {
+    if (a !== 'stdin' && a !== 'stdout' && a !== 'stderr') throw new Error(`invalid argument "${a}" for "-a, --attach" flag: valid streams are STDIN, STDOUT and STDERR`);
+  }
+  const interactive = flags.bool('interactive');
+  const attach = mode.detach
+    ? { stdin: false, stdout: false, stderr: false }
+    : attachList.length > 0
+      ? { stdin: attachList.includes('stdin'), stdout: attachList.includes('stdout'), stderr: attachList.includes('stderr') }
+      : { stdin: interactive, stdout: true, stderr: true };
+  if (mode.detach && attachList.length > 0) throw new Error('Conflicting options: -a and -d');
+
+  const envEntries = [...flags.list('env-file').flatMap(readKeyValueFile), ...flags.list('env')];
+  const labels = parseLabels([...flags.list('label-file').flatMap(readKeyValueFile), ...flags.list('label')]);
+  const pull = flags.string('pull') ?? 'missing';
+  if (pull !== 'always' && pull !== 'missing' && pull !== 'never') throw new Error(`invalid pull option: '${pull}': must be one of "always", "missing" or "never"`);
+
+  const host: HostConfig = {};
+  const binds = flags.list('volume');
+  if (binds.length > 0) host.Binds = binds;
+  const network = flags.string('network') ?? flags.string('net');
+  if (network) host.NetworkMode = network;
+  if (flags.has('restart')) host.RestartPolicy = parseRestartPolicy(flags.string('restart') ?? 'no');
+  if (flags.bool('rm')) {
+    if (host.RestartPolicy && host.RestartPolicy.Name !== 'no') throw new Error('Conflicting options: --restart and --rm');
+    host.AutoRemove = true;
+  }
+  if (flags.has('init')) host.Init = flags.bool('init');
+  const runtime = flags.string('runtime');
+  if (runtime) host.Runtime = runtime;
+  if (flags.bool('privileged')) host['Privileged'] = true;
+  if (flags.bool('read-only')) host['ReadonlyRootfs'] = true;
+  const listInto = (flag: string, key: string): void => {
+    const v = flags.list(flag);
+    if (v.length > 0) host[key] = v;
+  };
+  listInto('cap-add', 'CapAdd');
+  listInto('cap-drop', 'CapDrop');
+  listInto('dns', 'Dns');
+  listInto('dns-option', 'DnsOptions');
+  listInto('dns-search', 'DnsSearch');
+  listInto('add-host', 'ExtraHosts');
+  listInto('security-opt', 'SecurityOpt');
+  const memory = flags.string('memory');
+  if (memory) host['Memory'] = parseMemory(memory);
+  const tmpfs = flags.list('tmpfs');
+  if (tmpfs.length > 0) {
+    host['Tmpfs'] = Object.fromEntries(tmpfs.map((t) => {
+      const colon = t.indexOf(':');
+      return colon < 0 ? [t, ''] : [t.slice(0, colon), t.slice(colon + 1)];
+    }));
+  }
+  const logDriver = flags.string('log-driver');
+  const logOpts = flags.list('log-opt');
+  if (logDriver || logOpts.length > 0) host['LogConfig'] = { Type: logDriver ?? '', Config: parseLabels(logOpts) };
+
+  const exposed: Record<string, object> = {};
+  for (const e of flags.list('expose')) exposed[e.includes('/') ? e : `${e}/tcp`] = {};
+  const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
+  for (const p of flags.list('publish')) {
+    const { port, binding } = parsePublish(p);
+    exposed[port] = {};
+    bindings[port] = [...(bindings[port] ?? []), binding];
+  }
+  if (Object.keys(bindings).length > 0) host['PortBindings'] = bindings;
+
+  const request: ContainerCreateRequest = {
+    Hostname: flags.string('hostname') ?? '',
+    Domainname: flags.string('domainname') ?? '',
+    User: flags.string('user') ?? '',
+    AttachStdin: attach.stdin,
+    AttachStdout: attach.stdout,
+    AttachStderr: attach.stderr,
+    Tty: flags.bool('tty'),
+    OpenStdin: interactive,
+    // As docker: a run attached to stdin closes the container's stdin when the client's ends.
+    StdinOnce: interactive && attach.stdin,
+    Env: resolveEnv(envEntries, env),
+    Image: image,
+    WorkingDir: flags.string('workdir') ?? '',
+    Labels: labels,
+    HostConfig: host,
+  };
+  if (Object.keys(exposed).length > 0) request.ExposedPorts = exposed;
+  if (flags.has('entrypoint')) request.Entrypoint = [flags.string('entrypoint') ?? ''];
+  const stopSignal = flags.string('stop-signal');
+  if (stopSignal) request.StopSignal = stopSignal;
+  if (flags.has('stop-timeout')) request.StopTimeout = flags.int('stop-timeout');
+  if (cmd.length > 0) request.Cmd = cmd;
+
+  return {
+    image,
+    name: flags.string('name'),
+    platform: flags.string('platform'),
+    pull,
+    quiet: flags.bool('quiet'),
+    cidfile: flags.string('cidfile'),
+    attach,
+    request,
+  };
+}
