@@ -38,8 +38,13 @@ if ! ping_berthd; then
   mkdir -p "$(dirname "$daemon_log")"
   echo "--- berthd starting $(date -Is)" >>"$daemon_log"
   # setsid: the daemon outlives this shell and its terminal.
-  berthd=("$repo/bin/berthd")
-  [[ -x ${berthd[0]} ]] || berthd=(node "$repo/bin/berthd")
+  if [[ -x $repo/bin/berthd ]]; then
+    berthd=("$repo/bin/berthd")
+  elif [[ -f $repo/bin/berthd ]]; then
+    berthd=(node "$repo/bin/berthd")
+  else
+    berthd=(node "$repo/dist/src/daemon/main.js")
+  fi
   setsid "${berthd[@]}" </dev/null >>"$daemon_log" 2>&1 &
   pid=$!
   deadline=$((SECONDS + 30))

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { SeqpacketSocket } from 'node-unix-socket';
@@ -243,8 +243,20 @@ export class ConmonRuntime implements ContainerRuntime {
     throw internal(`${this.name} ${verb} failed: ${msg || `exit status ${r.code ?? r.signal}`}`);
   }
 
-  attach(bundleDir: string): Promise<AttachConnection> {
-    return connectAttach(join(bundleDir, 'attach'));
+  async attach(bundleDir: string): Promise<AttachConnection> {
+    // sun_path holds 107 bytes and bundle paths can be longer: connect through
+    // the directory's descriptor instead, as conmon does when it binds.
+    let dir: FileHandle;
+    try {
+      dir = await open(bundleDir, 'r');
+    } catch (err) {
+      throw conflict(`container is not running (attach: ${(err as Error).message})`);
+    }
+    try {
+      return await connectAttach(`/proc/self/fd/${dir.fd}/attach`);
+    } finally {
+      await dir.close();
+    }
   }
 
   async resize(bundleDir: string, rows: number, cols: number): Promise<void> {

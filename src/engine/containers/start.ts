@@ -2,7 +2,8 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { EngineError, conflict, invalidArgument, notModified } from '../../errors/engine-error.js';
 import { enginePaths } from '../engine-context.js';
 import { removeExitFile } from '../../runtime/exit-files.js';
-import { requireContainer, saveContainerState } from './container-repo.js';
+import { getContainerById, requireContainer, saveContainerState } from './container-repo.js';
+import { removeContainerLocked } from './remove.js';
 import { nowRfc3339Nano, ZERO_TIME, type ContainerRecord } from './container-model.js';
 import { mountRootfs, unmountRootfs } from './rootfs.js';
 import { ociSpecFor } from './oci-spec-input.js';
@@ -17,7 +18,16 @@ export async function startContainer(sup: ContainerSupervisor, ref: string): Pro
     if (c.state.Running) throw notModified('container already started');
     if (sup.removing.has(c.id)) throw conflict(`container is marked for removal and cannot be started`);
     c.runtime.stoppedByUser = false;
-    await runContainerProcess(sup, c);
+    try {
+      await runContainerProcess(sup, c);
+    } catch (err) {
+      // Docker removes an AutoRemove container whose start failed; `run --rm` waits for that.
+      if (c.hostConfig.AutoRemove) {
+        const failed = getContainerById(sup.ctx.db, c.id);
+        if (failed) await removeContainerLocked(sup, failed).catch(() => undefined);
+      }
+      throw err;
+    }
   });
 }
 
@@ -82,9 +92,8 @@ export async function runContainerProcess(sup: ContainerSupervisor, c: Container
 function startFailure(err: unknown): { error: Error; message: string; exitCode: number } {
   const raw = err instanceof Error ? err.message : String(err);
   if (err instanceof EngineError && err.code !== 'internal') return { error: err, message: raw, exitCode: 128 };
-  const message = /OCI runtime|failed to create/.test(raw)
-    ? raw
-    : `failed to create task for container: failed to create shim task: OCI runtime create failed: ${raw}: unknown`;
+  const detail = /OCI runtime/.test(raw) ? raw : `OCI runtime create failed: ${raw}`;
+  const message = /^failed to create task/.test(raw) ? raw : `failed to create task for container: failed to create shim task: ${detail}: unknown`;
   if (/executable file not found|no such file or directory/.test(raw)) {
     return { error: invalidArgument(message), message, exitCode: 127 };
   }

@@ -161,7 +161,6 @@ export class ContainerSupervisor {
 }
 
 function resultOf(c: ContainerRecord): WaitResult {
-  const r: WaitResult = { StatusCode: c.state.ExitCode };
-  if (c.state.Error) r.Error = { Message: c.state.Error };
-  return r;
+  // The start error is reported by the start call itself; the CLI treats a wait Error as a wait failure.
+  return { StatusCode: c.state.ExitCode };
 }
