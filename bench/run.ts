@@ -33,13 +33,15 @@ const resultsFile = `${repoRoot}/bench/results.json`;
 interface Engine {
   readonly name: 'berth' | 'docker';
   readonly env: NodeJS.ProcessEnv;
-  readonly pid: () => number | undefined;
+  /** The daemon's processes whose RSS counts: berthd alone; dockerd plus its containerd. */
+  readonly pids: () => Promise<ReadonlyArray<{ readonly name: string; readonly pid: number | undefined }>>;
   readonly stop: () => Promise<void>;
 }
 
 interface Metric {
   readonly unit: 'ms' | 'MiB';
   readonly median: number;
+  readonly p90: number;
   readonly samples: readonly number[];
 }
 type Results = Record<string, Metric>;
@@ -49,7 +51,17 @@ const median = (xs: readonly number[]): number => {
   const mid = Math.floor(s.length / 2);
   return s.length === 0 ? NaN : s.length % 2 === 1 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
 };
-const metric = (unit: Metric['unit'], samples: readonly number[]): Metric => ({ unit, median: median(samples), samples });
+/** Nearest-rank percentile. */
+const percentile = (xs: readonly number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : (s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? NaN);
+};
+const metric = (unit: Metric['unit'], samples: readonly number[]): Metric => ({
+  unit,
+  median: median(samples),
+  p90: percentile(samples, 90),
+  samples,
+});
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function must(p: Promise<CliResult>, what: string): Promise<CliResult> {
@@ -77,6 +89,18 @@ async function rssMiB(pid: number | undefined): Promise<number> {
   return kb === undefined ? NaN : Number(kb) / 1024;
 }
 
+/** Total RSS of the engine's daemon processes, plus one metric per process. */
+async function daemonRss(engine: Engine, label: string, results: Results): Promise<void> {
+  const procs = await engine.pids();
+  let total = 0;
+  for (const p of procs) {
+    const mib = await rssMiB(p.pid);
+    total += mib;
+    if (procs.length > 1) results[`${label}: ${p.name}`] = metric('MiB', [mib]);
+  }
+  results[label] = metric('MiB', [total]);
+}
+
 async function measure(engine: Engine): Promise<Results> {
   const docker = (args: string[], timeoutMs = 60_000): Promise<CliResult> =>
     must(runCli('docker', args, { env: engine.env, timeoutMs }), `docker ${args.join(' ')}`);
@@ -85,7 +109,7 @@ async function measure(engine: Engine): Promise<Results> {
 
   step('idle RSS');
   await sleep(2_000);
-  results['daemon idle RSS'] = metric('MiB', [await rssMiB(engine.pid())]);
+  await daemonRss(engine, 'daemon idle RSS', results);
 
   if (engine.name === 'berth') {
     step('run --rm via berth CLI');
@@ -139,7 +163,7 @@ async function measure(engine: Engine): Promise<Results> {
 
   step('RSS after the workload');
   await sleep(2_000);
-  results['daemon RSS after workload'] = metric('MiB', [await rssMiB(engine.pid())]);
+  await daemonRss(engine, 'daemon RSS after workload', results);
   return results;
 }
 
@@ -211,7 +235,14 @@ async function startDockerd(dockerdPath: string): Promise<Engine> {
   }
   const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: `${root}/docker-config` };
   delete env.DOCKER_CONTEXT;
-  return { name: 'docker', env, pid: () => child.pid, stop };
+  const pids = async (): Promise<Array<{ name: string; pid: number | undefined }>> => {
+    const containerd = Number((await readFile(`${root}/exec/containerd/containerd.pid`, 'utf8').catch(() => '')).trim());
+    return [
+      { name: 'dockerd', pid: child.pid },
+      { name: 'containerd', pid: Number.isInteger(containerd) && containerd > 0 ? containerd : undefined },
+    ];
+  };
+  return { name: 'docker', env, pids, stop };
 }
 
 function runCliRaw(cmd: string, args: readonly string[]): Promise<number> {
@@ -223,11 +254,22 @@ function runCliRaw(cmd: string, args: readonly string[]): Promise<number> {
 }
 
 function table(berth: Results, docker: Results | undefined): string {
-  const rows = [['metric', 'berth', 'docker', 'berth/docker']];
-  for (const [name, m] of Object.entries(berth)) {
+  const rows = [['metric (median)', 'berth', 'docker', 'berth/docker', 'berth p90', 'docker p90']];
+  const fmt = (x: number): string => (Number.isNaN(x) ? '-' : x.toFixed(1));
+  const names = [...Object.keys(berth), ...Object.keys(docker ?? {}).filter((k) => !(k in berth))];
+  for (const name of names) {
+    const m = berth[name];
     const d = docker?.[name];
-    const fmt = (x: number): string => (Number.isNaN(x) ? '-' : x.toFixed(1));
-    rows.push([`${name} [${m.unit}]`, fmt(m.median), d ? fmt(d.median) : '-', d ? (m.median / d.median).toFixed(2) : '-']);
+    const unit = (m ?? d)?.unit ?? '';
+    const timed = unit === 'ms';
+    rows.push([
+      `${name} [${unit}]`,
+      m ? fmt(m.median) : '-',
+      d ? fmt(d.median) : '-',
+      m && d ? (m.median / d.median).toFixed(2) : '-',
+      m && timed ? fmt(m.p90) : '',
+      d && timed ? fmt(d.p90) : '',
+    ]);
   }
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   return rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ')).join('\n');
@@ -241,7 +283,12 @@ async function main(): Promise<void> {
   let berth: Results;
   try {
     await loadBusybox(h);
-    berth = await measure({ name: 'berth', env: h.env, pid: () => h.pid, stop: () => h.stop() });
+    berth = await measure({
+      name: 'berth',
+      env: h.env,
+      pids: () => Promise.resolve([{ name: 'berthd', pid: h.pid }]),
+      stop: () => h.stop(),
+    });
   } finally {
     await h.stop();
   }
