@@ -321,7 +321,12 @@ async function main(): Promise<void> {
     ratios,
   };
   await writeFile(resultsFile, JSON.stringify(report, null, 2) + '\n');
-  process.stdout.write(`${table(berth, docker)}\n\nwritten to ${resultsFile}\n`);
+  const runRatio = ratios['run --rm busybox true (docker CLI)'];
+  const verdict =
+    runRatio === undefined
+      ? ''
+      : `\nrun --rm latency berth/docker = ${runRatio.toFixed(2)} (target <= 0.50: ${runRatio <= 0.5 ? 'met' : 'NOT met'})`;
+  process.stdout.write(`${table(berth, docker)}\n${verdict}\n\nwritten to ${resultsFile}\n`);
 }
 
 main().catch((err: unknown) => {
