@@ -41,6 +41,20 @@ for (const cli of ['docker', 'berth'] as const) {
       assert.equal(r.stderr, 'err\n');
     });
 
+    test('run options: --init, --network host, -e, -w, -u, -i with piped stdin', async () => {
+      const init = await run(['run', '--rm', '--init', 'busybox', 'ps', '-o', 'pid,args']);
+      assert.equal(init.code, 0, init.stderr);
+      assert.match(init.stdout, /^\s*1 \/sbin\/docker-init -- ps/m);
+      const host = await run(['run', '--rm', '--network', 'host', 'busybox', 'hostname']);
+      assert.equal(host.stdout.trim(), (await import('node:os')).hostname());
+      const none = await run(['run', '--rm', '--network', 'none', 'busybox', 'cat', '/proc/net/dev']);
+      assert.doesNotMatch(none.stdout, /eth0/);
+      const env = await run(['run', '--rm', '-e', 'FOO=bar', '-w', '/tmp', '-u', 'nobody', 'busybox', 'sh', '-c', 'echo $FOO $(pwd) $(id -u)']);
+      assert.equal(env.stdout, 'bar /tmp 65534\n');
+      const piped = await run(['run', '--rm', '-i', 'busybox', 'sh', '-c', 'cat; echo done'], 'from stdin\n');
+      assert.equal(piped.stdout, 'from stdin\ndone\n');
+    });
+
     test('a missing command exits 127 with the runtime message', async () => {
       const r = await run(['run', '--rm', 'busybox', 'nope-no-such-cmd']);
       assert.equal(r.code, 127, r.stderr);

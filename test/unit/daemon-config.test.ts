@@ -41,7 +41,7 @@ void test('defaults without flags or daemon.json', () => {
   assert.equal(c.bridge, 'berth0');
   assert.equal(c.logDriver, 'json-file');
   assert.equal(c.defaultRuntime, 'runc');
-  assert.equal(c.initPath, '/usr/bin/tini');
+  assert.equal(c.initPath, '/usr/bin/tini-static');
   assert.equal(c.group, 'berth');
   assert.equal(c.configFile, '/etc/berth/daemon.json');
   assert.equal(c.logLevel, 'info');

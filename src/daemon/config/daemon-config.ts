@@ -44,7 +44,7 @@ export interface DaemonConfig {
   readonly liveRestore: boolean; // "live-restore"
   readonly configFile: string; // --config-file; default /etc/berth/daemon.json
   readonly group: string; // --group/-G, "group"; default berth
-  readonly initPath: string; // "init-path"; default /usr/bin/tini (docker-init)
+  readonly initPath: string; // "init-path"; default /usr/bin/tini-static (docker-init)
 
   // Accepted now, used by later work. Defaults are dockerd's.
   readonly registryMirrors: readonly string[]; // "registry-mirrors"

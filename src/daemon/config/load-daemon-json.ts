@@ -289,7 +289,7 @@ export function resolveDaemonConfig(args: Extract<DaemonArgs, { kind: 'run' }>, 
     liveRestore: s['live-restore'] ?? false,
     configFile,
     group: s.group ?? 'berth',
-    initPath: s['init-path'] ?? '/usr/bin/tini',
+    initPath: s['init-path'] ?? '/usr/bin/tini-static', // static, as docker-init must run in any image
     registryMirrors: s['registry-mirrors'] ?? [],
     insecureRegistries: s['insecure-registries'] ?? [],
     defaultAddressPools: s['default-address-pools'] ?? [],

@@ -38,7 +38,7 @@ const flags: readonly FlagSpec[] = [
   { long: 'group', short: 'G', target: 'group', kind: 'string', usage: 'Group for the unix socket (default "berth")' },
   { long: 'help', short: 'h', target: 'help', kind: 'bool', usage: 'Print usage' },
   { long: 'host', short: 'H', target: 'hosts', kind: 'list', usage: 'Daemon socket(s) to connect to' },
-  { long: 'init-path', target: 'init-path', kind: 'string', usage: 'Path to the init binary for --init (default "/usr/bin/tini")' },
+  { long: 'init-path', target: 'init-path', kind: 'string', usage: 'Path to the init binary for --init (default "/usr/bin/tini-static")' },
   { long: 'live-restore', target: 'live-restore', kind: 'bool', usage: 'Keep containers running while the daemon is down' },
   { long: 'log-driver', target: 'log-driver', kind: 'string', usage: 'Default driver for container logs (default "json-file")' },
   { long: 'log-level', short: 'l', target: 'log-level', kind: 'level', usage: 'Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")' },
