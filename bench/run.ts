@@ -24,6 +24,7 @@ import {
   startBerthd,
   type CliResult,
 } from '../test/helpers/berthd-harness.js';
+import { measureExecAndStats } from './exec-stats.js';
 
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 20);
 const psContainers = Number(process.env.BENCH_PS_CONTAINERS ?? 100);
@@ -160,6 +161,9 @@ async function measure(engine: Engine): Promise<Results> {
   } finally {
     for (let i = 0; i < ids.length; i += 50) await docker(['rm', '-f', ...ids.slice(i, i + 50)], 120_000);
   }
+
+  step('exec and stats');
+  for (const [label, samples] of Object.entries(await measureExecAndStats(docker, iterations))) results[label] = metric('ms', samples);
 
   step('RSS after the workload');
   await sleep(2_000);

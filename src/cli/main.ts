@@ -167,6 +167,11 @@ async function runCommand(
       if (err.message) process.stderr.write(`${err.message}\n`);
       return err.code;
     }
+    if (err instanceof FlagError) {
+      // a flag value rejected while the command ran (e.g. -f without '='): cobra reports it as a flag error
+      process.stderr.write(`${err.message}\n${usageBlock(prog, invoked, spec, 'Run')}`);
+      return 125;
+    }
     process.stderr.write(`${describeError(err)}\n`);
     return 1;
   }

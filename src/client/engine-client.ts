@@ -209,6 +209,10 @@ export class EngineClient {
     if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'ENOTDIR' || code === 'EHOSTUNREACH' || code === 'ENOTFOUND') {
       return new ConnectionError(this.host.address, { cause: err });
     }
+    // OpenSSL's alert text, shaped like docker's "remote error: tls: certificate required".
+    if (code?.startsWith('ERR_SSL_')) {
+      return new Error(`error during connect: ${this.host.address}: tls: ${code.slice('ERR_SSL_'.length).toLowerCase().replace(/_/g, ' ')}`, { cause: err });
+    }
     if (code === 'EACCES') {
       return new Error(`permission denied while trying to connect to the Docker daemon socket at ${this.host.address}: connect: permission denied`, { cause: err });
     }

@@ -1,3 +1,4 @@
+import { removeCgroupParent } from '../engine/containers/cgroup-parent.js';
 import { accessSync, constants as fsConstants, readFileSync, statSync } from 'node:fs';
 import { chmod, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
@@ -16,14 +17,26 @@ import { EventBus } from '../events/event-bus.js';
 import { enginePaths, type EngineContext, type EngineSettings } from '../engine/engine-context.js';
 import { ContainerSupervisor } from '../engine/containers/supervisor.js';
 import { handleContainerExit, reconcileContainers } from '../engine/containers/exit-handler.js';
+import { markStoppedByDaemon, restartContainersAtBoot } from '../engine/containers/restart-policy.js';
+import { startHealthMonitors } from '../engine/containers/health-monitor.js';
 import { stopRunning } from '../engine/containers/stop.js';
 import { allContainers } from '../engine/containers/container-repo.js';
 import { gatherHostFacts } from '../engine/system/system-info.js';
+import { NetworkController } from '../engine/network/network-controller.js';
+import { registerNetworkController } from '../engine/network/container-network.js';
 import { Router } from './api/router.js';
-import { createApiServer } from './api/server.js';
+import { createApiServer, type ApiTlsOptions } from './api/server.js';
+import { insecureTcpWarning, listenTcp, loadTlsMaterial } from './tls/tcp-listener.js';
 import { registerSystemRoutes, BERTH_VERSION, newDaemonId } from './api/router/system.js';
 import { registerContainerRoutes } from './api/router/containers.js';
+import { registerExecRoutes } from './api/router/exec.js';
 import { registerImageRoutes } from './api/router/images.js';
+import { registerBuildRoutes } from './api/router/build.js';
+import { registerRegistryRoutes } from './api/router/registry.js';
+import { registerVolumeRoutes } from './api/router/volumes.js';
+import { registerNetworkRoutes } from './api/router/networks.js';
+import { registerArchiveRoutes } from './api/router/archive.js';
+import { registerSystemDfRoutes } from './api/router/system-df.js';
 
 /** The composition root: reads flags and env, wires implementations, owns signals. */
 async function main(): Promise<void> {
@@ -64,6 +77,10 @@ async function main(): Promise<void> {
     liveRestore: config.liveRestore,
     bridge: config.bridge,
     debug: config.debug,
+    registryMirrors: config.registryMirrors,
+    insecureRegistries: config.insecureRegistries,
+    maxConcurrentDownloads: config.maxConcurrentDownloads,
+    maxConcurrentUploads: config.maxConcurrentUploads,
   };
   await mkdir(enginePaths.exitDir(settings), { recursive: true });
   await mkdir(enginePaths.tmp(settings), { recursive: true });
@@ -96,17 +113,33 @@ async function main(): Promise<void> {
   const exitWatcher = watchExitDir(enginePaths.exitDir(settings), (id, code) => {
     handleContainerExit(sup, id, code).catch((err: unknown) => log.error('recording exit failed', { id, error: (err as Error).message }));
   });
+  const network =
+    config.bridge === 'none'
+      ? undefined
+      : new NetworkController(ctx, { bridge: config.bridge, bip: config.bip, mtu: config.mtu, iptables: config.iptables, liveRestore: config.liveRestore });
+  if (network) {
+    registerNetworkController(ctx, network);
+    await network.init();
+  }
   await reconcileContainers(sup);
+  const stopHealthMonitors = startHealthMonitors(sup);
+  await network?.reconcile();
+  // After the network is reconciled: policy restarts connect fresh endpoints.
+  await restartContainersAtBoot(sup, allContainers(ctx.db));
 
   const warnings: string[] = [];
-  if (config.bridge !== 'none') {
-    warnings.push('WARNING: bridge networking is not available yet: containers on the default network get loopback only');
-  }
   const router = new Router();
   registerSystemRoutes(router, { ctx, facts: await gatherHostFacts(ctx), daemonId: await daemonId(config), warnings });
   registerContainerRoutes(router, sup);
+  registerExecRoutes(router, sup);
   registerImageRoutes(router, ctx);
-  const servers = await listenAll(config, createApiServer.bind(null, router, log), log);
+  registerBuildRoutes(router, sup);
+  registerRegistryRoutes(router, ctx);
+  registerVolumeRoutes(router, ctx);
+  registerNetworkRoutes(router, ctx);
+  registerArchiveRoutes(router, sup);
+  registerSystemDfRoutes(router, sup);
+  const servers = await listenAll(config, createApiServer.bind(null, router, log), log, warnings);
   log.info('berthd started', { version: BERTH_VERSION, dataRoot: config.dataRoot, hosts: config.hosts });
   ctx.events.publish('daemon', 'start', 'berthd', {});
 
@@ -118,7 +151,10 @@ async function main(): Promise<void> {
     for (const s of servers) s.close();
     for (const s of servers) s.closeAllConnections();
     if (!config.liveRestore) await stopAllContainers(sup, config.shutdownTimeout, log);
+    await network?.shutdown().catch((err: unknown) => log.warn('network cleanup failed', { error: (err as Error).message }));
+    stopHealthMonitors();
     exitWatcher.close();
+    await removeCgroupParent(config.execRoot);
     ctx.db.close();
     for (const host of config.hosts) if (host.startsWith('unix://')) await rm(host.slice('unix://'.length), { force: true });
     await rm(config.pidfile, { force: true });
@@ -132,7 +168,7 @@ async function stopAllContainers(sup: ContainerSupervisor, shutdownTimeout: numb
   const running = allContainers(sup.ctx.db).filter((c) => c.state.Running);
   await Promise.all(
     running.map((c) =>
-      stopRunning(sup, c, { timeout: Math.min(c.config.StopTimeout ?? 10, shutdownTimeout) }).catch((err: unknown) =>
+      stopRunning(sup, c, { timeout: Math.min(c.config.StopTimeout ?? 10, shutdownTimeout) }).then(() => markStoppedByDaemon(sup, c.id)).catch((err: unknown) =>
         log.warn('stop at shutdown failed', { id: c.id, error: (err as Error).message }),
       ),
     ),
@@ -176,10 +212,10 @@ function findConmon(): string {
   return 'conmon';
 }
 
-async function listenAll(config: DaemonConfig, makeServer: () => Server, log: Logger): Promise<Server[]> {
+async function listenAll(config: DaemonConfig, makeServer: (tls?: ApiTlsOptions) => Server, log: Logger, warnings: string[]): Promise<Server[]> {
   const servers: Server[] = [];
   for (const host of config.hosts) {
-    const server = makeServer();
+    const server = host.startsWith('tcp://') && config.tls.enabled ? makeServer(await loadTlsMaterial(config.tls)) : makeServer();
     if (host.startsWith('unix://')) {
       const path = host.slice('unix://'.length);
       await mkdir(path.slice(0, path.lastIndexOf('/')) || '/', { recursive: true });
@@ -193,7 +229,13 @@ async function listenAll(config: DaemonConfig, makeServer: () => Server, log: Lo
       if (gid !== undefined) await chown(path, 0, gid);
       else log.warn('socket group not found; socket is root-only', { group: config.group });
     } else if (host.startsWith('tcp://')) {
-      throw new Error(`refusing to listen on ${host} without TLS: mutual TLS listeners come with the security work; use a unix socket`);
+      await listenTcp(server, host);
+      if (config.tls.enabled) log.info('API listen on TCP with mutual TLS', { host });
+      else {
+        const warning = insecureTcpWarning(host);
+        log.warn(warning, { host });
+        warnings.push(warning);
+      }
     } else {
       throw new Error(`invalid host: ${host}`);
     }

@@ -17,6 +17,11 @@ export interface EngineSettings {
   readonly liveRestore: boolean;
   readonly bridge: string;
   readonly debug: boolean;
+  /** daemon.json registry-mirrors, insecure-registries, max-concurrent-downloads/uploads (registry client). */
+  readonly registryMirrors?: readonly string[];
+  readonly insecureRegistries?: readonly string[];
+  readonly maxConcurrentDownloads?: number;
+  readonly maxConcurrentUploads?: number;
 }
 
 /**

@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
-import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
+import { access, mkdir, open, readFile, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { SeqpacketSocket } from 'node-unix-socket';
 import { EngineError, conflict, internal, notFound } from '../errors/engine-error.js';
-import type { AttachConnection, ContainerRuntime, RuntimeCreateOptions, RuntimeState } from './container-runtime.js';
+import type { AttachConnection, ContainerRuntime, ExecProcess, RuntimeCreateOptions, RuntimeExecOptions, RuntimeState } from './container-runtime.js';
+import { runConmonExec } from './conmon-exec.js';
 
 export interface ConmonRuntimeOptions {
   /** "runc", "crun", … as configured. */
@@ -211,6 +212,13 @@ export class ConmonRuntime implements ContainerRuntime {
     throw internal(`${this.name} delete failed: ${msg || `exit status ${r.code ?? r.signal}`}`);
   }
 
+  async hasRecord(id: string): Promise<boolean> {
+    return access(join(this.opts.runtimeRoot, id)).then(
+      () => true,
+      () => false,
+    );
+  }
+
   async state(id: string): Promise<RuntimeState | undefined> {
     const r = await this.run(['state', id]);
     if (r.code !== 0) {
@@ -257,6 +265,36 @@ export class ConmonRuntime implements ContainerRuntime {
     } finally {
       await dir.close();
     }
+  }
+
+  async update(id: string, resources: Readonly<Record<string, unknown>>): Promise<void> {
+    await mkdir(this.opts.runtimeRoot, { recursive: true, mode: 0o700 });
+    const file = join(this.opts.runtimeRoot, `update-${id}.json`);
+    await writeFile(file, JSON.stringify(resources), { mode: 0o600 });
+    try {
+      const r = await this.run(['update', '--resources', file, id]);
+      if (r.code === 0) return;
+      const msg = runtimeMessage(r.stderr);
+      if (isMissing(msg)) throw notFound(`No such container: ${id}`);
+      throw internal(`${this.name} update failed: ${msg || `exit status ${r.code ?? r.signal}`}`);
+    } finally {
+      await rm(file, { force: true });
+    }
+  }
+
+  exec(opts: RuntimeExecOptions): Promise<ExecProcess> {
+    return runConmonExec(
+      {
+        conmonPath: this.opts.conmonPath,
+        runtimePath: this.opts.runtimePath,
+        globalArgs: this.globalArgs(),
+        childPath,
+        attach: (dir) => this.attach(dir),
+        timeoutMs: this.opts.createTimeoutMs ?? 120_000,
+        runtimeMessage,
+      },
+      opts,
+    );
   }
 
   async resize(bundleDir: string, rows: number, cols: number): Promise<void> {

@@ -32,6 +32,29 @@ export interface AttachConnection {
   close(): void;
 }
 
+export interface RuntimeExecOptions {
+  readonly containerId: string;
+  readonly execId: string;
+  /** Private directory of this exec session: process.json, conmon's attach socket, ctl fifo, pid and log files. */
+  readonly sessionDir: string;
+  /** Directory where conmon writes `<execId>` with the exit code. */
+  readonly exitDir: string;
+  /** The OCI `process` object for `runtime exec --process`. */
+  readonly process: Readonly<Record<string, unknown>>;
+  readonly terminal: boolean;
+  readonly openStdin: boolean;
+  /** Runs once the attach socket is connected and before the process starts (e.g. to size the TTY). */
+  readonly beforeStart?: (conn: AttachConnection) => Promise<void>;
+}
+
+/** A started exec process: its attach connection and its exit. */
+export interface ExecProcess {
+  readonly pid: number;
+  readonly conn: AttachConnection;
+  /** Resolves with the process's exit code (126/127 style codes for a failed exec). */
+  readonly exited: Promise<number>;
+}
+
 /**
  * Thin, stateless wrapper over an OCI runtime (runc or crun) driven through
  * conmon. Plain data in, plain data out; policy lives in the engine.
@@ -46,11 +69,17 @@ export interface ContainerRuntime {
   /** Removes the runtime's record; `force` kills first. Missing container is not an error. */
   delete(id: string, opts?: { force?: boolean }): Promise<void>;
   state(id: string): Promise<RuntimeState | undefined>;
+  /** Whether the runtime keeps a record of `id` (a directory under its root); cheap, no subprocess. */
+  hasRecord(id: string): Promise<boolean>;
   pause(id: string): Promise<void>;
   resume(id: string): Promise<void>;
   /** Connects to `<bundleDir>/attach`. */
   attach(bundleDir: string): Promise<AttachConnection>;
-  /** Resizes a TTY via conmon's ctl fifo. */
+  /** Changes a live container's cgroup limits (`runtime update --resources`); `resources` is OCI linux.resources. */
+  update(id: string, resources: Readonly<Record<string, unknown>>): Promise<void>;
+  /** Runs an extra process in a running container under its own conmon (`conmon --exec`). */
+  exec(opts: RuntimeExecOptions): Promise<ExecProcess>;
+  /** Resizes a TTY via conmon's ctl fifo (a container's bundle or an exec session dir). */
   resize(bundleDir: string, rows: number, cols: number): Promise<void>;
 }
 

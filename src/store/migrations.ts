@@ -53,4 +53,86 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE images ADD COLUMN last_tag_time TEXT;  -- RFC3339Nano of the last tag (Docker's Metadata.LastTagTime)
     `,
   },
+  {
+    version: 3,
+    sql: `
+      CREATE TABLE exec_sessions (
+        id           TEXT PRIMARY KEY,          -- 64 hex
+        container_id TEXT NOT NULL,             -- no FK: rows go with the container, removed by the engine
+        config_json  TEXT NOT NULL,             -- Docker ExecConfig as created
+        state_json   TEXT NOT NULL              -- Running, ExitCode, Pid
+      );
+      CREATE INDEX exec_sessions_by_container ON exec_sessions(container_id);
+    `,
+  },
+  {
+    version: 4,
+    sql: `
+      CREATE TABLE networks (
+        id           TEXT PRIMARY KEY,        -- 64 hex
+        name         TEXT NOT NULL UNIQUE,
+        driver       TEXT NOT NULL,           -- bridge | host | null
+        created      TEXT NOT NULL,           -- RFC3339Nano
+        bridge       TEXT NOT NULL,           -- host bridge interface ('' for host/none)
+        subnet       TEXT NOT NULL,           -- IPv4 CIDR ('' for host/none)
+        gateway      TEXT NOT NULL,
+        ip_range     TEXT NOT NULL,
+        internal     INTEGER NOT NULL,
+        labels_json  TEXT NOT NULL,
+        options_json TEXT NOT NULL
+      );
+      CREATE TABLE network_ips (              -- IPAM: one row per address in use
+        network_id   TEXT NOT NULL REFERENCES networks(id) ON DELETE CASCADE,
+        ip           TEXT NOT NULL,
+        container_id TEXT NOT NULL,
+        PRIMARY KEY (network_id, ip),
+        UNIQUE (network_id, container_id)
+      );
+    `,
+  },
+  {
+    version: 5,
+    sql: `
+      CREATE TABLE volumes (
+        name         TEXT PRIMARY KEY,          -- user's name or 64 hex for anonymous volumes
+        driver       TEXT NOT NULL,             -- "local"
+        created_at   TEXT NOT NULL,             -- RFC3339
+        labels_json  TEXT NOT NULL,             -- {"k":"v"}
+        options_json TEXT NOT NULL,             -- DriverOpts as given (type, device, o)
+        anonymous    INTEGER NOT NULL DEFAULT 0 -- 1 when created without a name (prune's default target)
+      );
+    `,
+  },
+  {
+    version: 6,
+    sql: `
+      CREATE TABLE layer_distribution (
+        diff_id    TEXT NOT NULL,   -- sha256 of the uncompressed layer
+        digest     TEXT NOT NULL,   -- sha256 of the blob a registry holds (compressed)
+        size       INTEGER NOT NULL,
+        media_type TEXT NOT NULL,
+        registry   TEXT NOT NULL,   -- host[:port]
+        repository TEXT NOT NULL,   -- path in that registry
+        PRIMARY KEY (diff_id, digest, registry, repository)
+      );
+    `,
+  },
+  {
+    version: 7,
+    sql: `
+      CREATE TABLE build_cache (
+        parent_id  TEXT NOT NULL,   -- image the step ran on ('scratch' for none)
+        cache_key  TEXT NOT NULL,   -- sha256 of the step: instruction after substitution, run config, source hash
+        image_id   TEXT NOT NULL,   -- the image the step produced (no FK: a removed image is a cache miss)
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (parent_id, cache_key)
+      );
+    `,
+  },
+  {
+    version: 8,
+    sql: `
+      ALTER TABLE networks ADD COLUMN attachable INTEGER NOT NULL DEFAULT 0;  -- user-defined networks (issue 4)
+    `,
+  },
 ];

@@ -328,6 +328,7 @@ async function cleanupRoot(root: string, facts: RootFacts): Promise<void> {
   }
   if (facts.bridge !== 'none' && /^bt[0-9a-f]{4}$/.test(facts.bridge)) {
     await run('ip', ['link', 'delete', facts.bridge]);
+    await removeDaemonChains(facts.bridge);
   }
   if (facts.mounted) {
     for (let i = 0; i < 10 && (await mountsUnder(root)).includes(root); i++) {
@@ -336,6 +337,24 @@ async function cleanupRoot(root: string, facts: RootFacts): Promise<void> {
     await rmdir(root).catch(() => rm(root, { recursive: true, force: true }));
   } else {
     await rm(root, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A daemon killed and never restarted leaves its own iptables chains
+ * (BERTH-<bridge>, BERTH-POST-<bridge>, BERTH-FWD-<bridge>): unhook and delete them.
+ */
+async function removeDaemonChains(bridge: string): Promise<void> {
+  const chains = [`BERTH-${bridge}`, `BERTH-POST-${bridge}`, `BERTH-FWD-${bridge}`];
+  for (const table of ['nat', 'filter']) {
+    const rules = (await run('iptables', ['-w', '-t', table, '-S'])).stdout.split('\n');
+    for (const rule of rules) {
+      if (!rule.startsWith('-A ') || !chains.some((c) => rule.includes(`-j ${c}`))) continue;
+      await run('iptables', ['-w', '-t', table, ...rule.replace(/^-A /, '-D ').split(' ')]);
+    }
+    for (const chain of chains) {
+      if ((await run('iptables', ['-w', '-t', table, '-F', chain])).code === 0) await run('iptables', ['-w', '-t', table, '-X', chain]);
+    }
   }
 }
 

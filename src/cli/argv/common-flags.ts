@@ -1,4 +1,4 @@
-import type { FlagSpec } from './flag-parser.js';
+import { FlagError, type FlagSpec } from './flag-parser.js';
 
 export const formatFlag = (short?: string): FlagSpec => ({
   long: 'format',
@@ -14,7 +14,7 @@ export function parseFilters(values: readonly string[]): Record<string, string[]
   const filters: Record<string, string[]> = {};
   for (const v of values) {
     const eq = v.indexOf('=');
-    if (eq < 0) throw new Error(`bad format of filter (expected name=value)`);
+    if (eq < 0) throw new FlagError(`invalid argument "${v}" for "-f, --filter" flag: bad format of filter (expected name=value)`);
     const key = v.slice(0, eq).trim().toLowerCase();
     filters[key] = [...(filters[key] ?? []), v.slice(eq + 1)];
   }

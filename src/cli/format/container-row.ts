@@ -125,9 +125,14 @@ export class ContainerRow {
 
   /** `{{json .}}`: every field as a string, keys sorted, HTML-escaped like Go's json.Marshal. */
   goJson(): string {
-    const obj: Record<string, string> = {};
-    for (const f of FIELDS) obj[f] = this[f];
-    return goJson(obj, true);
+    // docker's ContainerContext also has Platform (the image manifest's platform, null when unknown); keys sorted like Go maps
+    const obj: Record<string, unknown> = { ...this.toJSON(), Platform: this.Platform };
+    const sorted = Object.fromEntries(Object.keys(obj).sort().map((k) => [k, obj[k]]));
+    return goJson(sorted, true);
+  }
+
+  get Platform(): unknown {
+    return (this.c as { ImageManifestDescriptor?: { platform?: unknown } }).ImageManifestDescriptor?.platform ?? null;
   }
 
   toJSON(): Record<string, string> {

@@ -44,3 +44,58 @@ export function withDefaultTag(ref: string): string {
   if (p.digest) return ref;
   return p.tag ? ref : `${ref}:latest`;
 }
+
+// distribution/reference grammar (reference/regexp.go), anchored.
+const ALNUM = '[a-z0-9]+';
+const SEPARATOR = '(?:[._]|__|[-]+)';
+const PATH_COMPONENT = `${ALNUM}(?:${SEPARATOR}${ALNUM})*`;
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const IPV6 = '\\[(?:[a-fA-F0-9:]+)\\]';
+const DOMAIN_NAME = `${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*`;
+const HOST = `(?:${DOMAIN_NAME}|${IPV6})`;
+const DOMAIN = `${HOST}(?::[0-9]+)?`;
+const TAG = '[\\w][\\w.-]{0,127}';
+const DIGEST = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*[:][a-fA-F0-9]{32,}';
+const NAME = `(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
+const REFERENCE_RE = new RegExp(`^(${NAME})(?::(${TAG}))?(?:@(${DIGEST}))?$`);
+const ANCHORED_ID = /^[a-f0-9]{64}$/;
+const NAME_TOTAL_LENGTH_MAX = 255;
+
+/**
+ * reference.ParseNormalizedNamed's validation: throws docker's messages
+ * ("invalid reference format", "... repository name (library/Busybox) must be lowercase").
+ */
+export function validateNormalizedNamed(ref: string): void {
+  if (ANCHORED_ID.test(ref)) {
+    throw new Error(`invalid repository name (${ref}), cannot specify 64-byte hexadecimal strings`);
+  }
+  // splitDockerDomain, then the remainder must be lowercase
+  let rest = ref;
+  const slash = ref.indexOf('/');
+  if (slash >= 0) {
+    const first = ref.slice(0, slash);
+    const hasDomain = first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase();
+    if (hasDomain) rest = ref.slice(slash + 1);
+  } else {
+    rest = `library/${ref}`;
+  }
+  const remoteName = rest.split(":")[0] ?? rest;
+  if (remoteName !== remoteName.toLowerCase()) {
+    throw new Error(`invalid reference format: repository name (${remoteName}) must be lowercase`);
+  }
+  const m = REFERENCE_RE.exec(ref);
+  if (!m) {
+    if (ref === '') throw new Error('invalid reference format');
+    if (REFERENCE_RE.exec(ref.toLowerCase())) throw new Error('invalid reference format: repository name must be lowercase');
+    throw new Error('invalid reference format');
+  }
+  if ((m[1] ?? '').length > NAME_TOTAL_LENGTH_MAX) {
+    throw new Error(`invalid reference format: repository name must not be more than ${NAME_TOTAL_LENGTH_MAX} characters`);
+  }
+}
+
+/** reference.ParseAnyReference: a full 64-hex id or an `sha256:` id is fine, otherwise a normalized name. */
+export function validateAnyReference(ref: string): void {
+  if (ANCHORED_ID.test(ref) || /^sha256:[a-f0-9]{64}$/.test(ref)) return;
+  validateNormalizedNamed(ref);
+}

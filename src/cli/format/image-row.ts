@@ -57,7 +57,7 @@ export class ImageRow {
   }
 
   get VirtualSize(): string {
-    return humanSize(this.i.VirtualSize ?? this.i.Size);
+    return humanSize(this.i.VirtualSize ?? this.i.Size, 4);
   }
 
   get SharedSize(): string {

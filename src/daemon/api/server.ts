@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { RequestContext } from './request-context.js';
 import type { Router } from './router.js';
@@ -11,9 +12,27 @@ export interface ApiLogger {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
-/** Builds the Engine API HTTP server around a router. Listening is the caller's job. */
-export function createApiServer(router: Router, log: ApiLogger): Server {
-  const server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000 });
+/** PEM material for a mutual-TLS listener: clients must present a certificate signed by `ca`. */
+export interface ApiTlsOptions {
+  readonly ca: Buffer;
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}
+
+/*
+ * Limits that keep one client from hurting the others: headers must arrive
+ * within headersTimeout and fit maxHeaderSize (Node's 16 KiB default, stated
+ * here as a contract), idle keep-alive connections close after
+ * keepAliveTimeout. requestTimeout stays 0: attach, logs -f and events are
+ * long-lived by design. JSON bodies are capped in request-context.ts.
+ */
+const serverLimits = { requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000, maxHeaderSize: 16 * 1024 } as const;
+
+/** Builds the Engine API HTTP server around a router (HTTPS with client certificates when `tls` is given). Listening is the caller's job. */
+export function createApiServer(router: Router, log: ApiLogger, tls?: ApiTlsOptions): Server {
+  const server: Server = tls
+    ? createHttpsServer({ ...serverLimits, ca: tls.ca, cert: tls.cert, key: tls.key, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' })
+    : createServer(serverLimits);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     void dispatch(router, log, req, res, undefined, undefined);
   });

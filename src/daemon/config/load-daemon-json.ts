@@ -268,8 +268,10 @@ export function resolveDaemonConfig(args: Extract<DaemonArgs, { kind: 'run' }>, 
     key: s.tlskey,
   };
   const tcp = hosts.find((h) => h.startsWith('tcp://'));
-  if (tcp !== undefined && !(tls.verify && tls.caCert && tls.cert && tls.key)) {
-    throw invalidArgument(`refusing to listen on ${tcp} without mutual TLS: set tlsverify, tlscacert, tlscert and tlskey`);
+  // Like dockerd ≥ 27: unencrypted TCP only with an explicit --tls=false, and then berthd warns at every start.
+  const insecureOptIn = s.tls === false && !tls.verify;
+  if (tcp !== undefined && !insecureOptIn && !(tls.verify && tls.caCert && tls.cert && tls.key)) {
+    throw invalidArgument(`refusing to listen on ${tcp} without mutual TLS: set tlsverify, tlscacert, tlscert and tlskey (or --tls=false to accept an unauthenticated, unencrypted API)`);
   }
 
   return {

@@ -1,3 +1,5 @@
+import type { ResolvedMount } from '../volumes/volume-model.js';
+
 /**
  * The container as the engine keeps it. Field names follow Docker's Config,
  * HostConfig and State because those are the domain users think in; the
@@ -87,6 +89,16 @@ export interface ContainerState {
   Error: string;
   StartedAt: string;
   FinishedAt: string;
+  /** Present while the container has a health check (health-monitor.ts). */
+  Health?: HealthState;
+}
+
+/** Docker's State.Health. */
+export interface HealthState {
+  Status: 'starting' | 'healthy' | 'unhealthy';
+  FailingStreak: number;
+  /** The last five probes, oldest first. */
+  Log: { Start: string; End: string; ExitCode: number; Output: string }[];
 }
 
 /** Facts about where the container lives on this host. */
@@ -108,6 +120,48 @@ export interface ContainerRuntimeFacts {
   stoppedByUser: boolean;
   /** The effective network mode after what this build of Berth supports. */
   effectiveNetworkMode: string;
+  /** Binds, volumes and tmpfs mounts resolved at create (engine/volumes/resolve-mounts.ts). */
+  mounts?: ResolvedMount[];
+  /** While running: the namespace and endpoints the network controller set up (src/engine/network). */
+  network?: ContainerNetworkFacts;
+  /** User-defined networks the container is on (NetworkingConfig at create, `network connect` later), keyed by network id. */
+  endpointConfigs?: Record<string, EndpointConfig>;
+}
+
+export interface EndpointConfig {
+  networkName: string;
+  aliases: string[];
+  /** Requested address (--ip); '' = any. */
+  ipv4: string;
+}
+
+export interface ContainerEndpointFacts {
+  networkId: string;
+  networkName: string;
+  endpointId: string;
+  bridge: string;
+  hostIf: string;
+  ip: string;
+  prefix: number;
+  gateway: string;
+  mac: string;
+  /** Interface inside the namespace; absent = eth0 (records written before user networks). */
+  ifName?: string;
+}
+
+export interface PublishedPort {
+  proto: 'tcp' | 'udp';
+  containerPort: number;
+  hostIp: string;
+  hostPort: number;
+}
+
+export interface ContainerNetworkFacts {
+  netnsPath: string;
+  /** The namespace belongs to another container (`--network container:`): never removed by this one. */
+  shared: boolean;
+  endpoints: ContainerEndpointFacts[];
+  ports: PublishedPort[];
 }
 
 export interface ContainerRecord {

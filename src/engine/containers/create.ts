@@ -13,14 +13,22 @@ import {
 import { newContainerId, normaliseContainerName, randomContainerName } from './names.js';
 import { hostHostnameForContainer, writeEtcFiles } from './etc-files.js';
 import { effectiveNetworkMode } from './network-mode.js';
+import { findNetwork } from '../network/network-repo.js';
+import { resolveEndpointConfigs, type EndpointRequest } from '../network/user-endpoints.js';
 import type { ContainerSupervisor } from './supervisor.js';
-import { mergeConfigEnv } from './oci-spec.js';
+import { maskedPaths, mergeConfigEnv, readonlyPaths } from './oci-spec.js';
 import type { ImageRunConfig } from '../../images/image-config.js';
+import { parseSecurityOpts } from '../security/security-opts.js';
+import { resolveContainerMounts } from '../volumes/resolve-mounts.js';
+import { removeAnonymousVolumes } from '../volumes/release-mounts.js';
+import { adaptResources } from './resources.js';
 
 export interface CreateContainerOptions {
   readonly name?: string;
   readonly config: Partial<ContainerConfig>;
   readonly hostConfig: Partial<HostConfig>;
+  /** NetworkingConfig.EndpointsConfig, keyed by network name or id. */
+  readonly endpointsConfig?: Readonly<Record<string, EndpointRequest>>;
 }
 
 export interface CreateContainerResult {
@@ -34,9 +42,11 @@ export async function createContainer(sup: ContainerSupervisor, opts: CreateCont
   const warnings: string[] = [];
   const imageRef = opts.config.Image ?? '';
   if (imageRef === '') throw invalidArgument('No image specified'); // wording of Docker's config validation
-  const hostConfig = withHostConfigDefaults(opts.hostConfig, ctx.settings.logDriver, ctx.settings.logOpts);
+  const hostConfig = withHostConfigDefaults(opts.hostConfig, ctx.settings);
   validateHostConfig(hostConfig, ctx.settings.runtimeNames);
-  const networkMode = effectiveNetworkMode(hostConfig.NetworkMode, ctx.settings.bridge);
+  warnings.push(...(await adaptResources(hostConfig)));
+  const networkMode = effectiveNetworkMode(hostConfig.NetworkMode, ctx.settings.bridge, (ref) => findNetwork(ctx.db, ref) !== undefined);
+  const endpoints = resolveEndpointConfigs(ctx, hostConfig.NetworkMode, networkMode.mode, opts.endpointsConfig ?? {});
 
   let name: string;
   if (opts.name !== undefined && opts.name !== '') {
@@ -52,6 +62,7 @@ export async function createContainer(sup: ContainerSupervisor, opts: CreateCont
   const config = mergeImageConfig(opts.config, image.config.config ?? {}, imageRef);
   if ((config.Entrypoint ?? []).length === 0 && (config.Cmd ?? []).length === 0) throw invalidArgument('no command specified');
 
+  const mounts = await resolveContainerMounts(ctx, config, hostConfig);
   const id = newContainerId();
   if (config.Hostname === '') config.Hostname = networkMode.mode === 'host' ? hostHostnameForContainer() : id.slice(0, 12);
   const containerDir = enginePaths.containerDir(ctx.settings, id);
@@ -80,6 +91,8 @@ export async function createContainer(sup: ContainerSupervisor, opts: CreateCont
       conmonPid: 0,
       stoppedByUser: false,
       effectiveNetworkMode: networkMode.mode,
+      ...(endpoints.configs ? { endpointConfigs: endpoints.configs } : {}),
+      ...(mounts.length > 0 ? { mounts } : {}),
     },
   };
 
@@ -89,6 +102,7 @@ export async function createContainer(sup: ContainerSupervisor, opts: CreateCont
       hostname: config.Hostname,
       domainname: config.Domainname,
       networkMode: networkMode.mode,
+      ...(endpoints.dnsServer !== undefined ? { dnsServer: endpoints.dnsServer } : {}),
       extraHosts: hostConfig.ExtraHosts ?? [],
       dns: hostConfig.Dns,
       dnsSearch: hostConfig.DnsSearch,
@@ -99,6 +113,7 @@ export async function createContainer(sup: ContainerSupervisor, opts: CreateCont
   } catch (err) {
     await ctx.snapshots.removeWritable(record.runtime.rwDir).catch(() => undefined);
     await rm(containerDir, { recursive: true, force: true });
+    await removeAnonymousVolumes(ctx, mounts);
     if (err instanceof Error && /UNIQUE constraint failed: containers.name/.test(err.message)) {
       const existing = findContainerByExactName(sup, name);
       throw existing ? nameConflict(name, existing) : conflict(`Conflict. The container name "/${name}" is already in use`);
@@ -153,7 +168,7 @@ function mergeImageConfig(user: Partial<ContainerConfig>, image: ImageRunConfig,
     Env: env,
     Cmd: cmd,
     Image: imageRef,
-    Volumes: user.Volumes ?? image.Volumes ?? null,
+    Volumes: nonEmpty({ ...(image.Volumes ?? {}), ...(user.Volumes ?? {}) }),
     WorkingDir: user.WorkingDir !== undefined && user.WorkingDir !== '' ? user.WorkingDir : (image.WorkingDir ?? ''),
     Entrypoint: entrypoint,
     OnBuild: image.OnBuild ?? null,
@@ -171,13 +186,51 @@ function mergeImageConfig(user: Partial<ContainerConfig>, image: ImageRunConfig,
   return config;
 }
 
-function withHostConfigDefaults(h: Partial<HostConfig>, logDriver: string, logOpts: Readonly<Record<string, string>>): HostConfig {
+/** Resource fields Docker always reports in HostConfig, with its zero values. */
+const resourceDefaults = {
+  CpuShares: 0,
+  Memory: 0,
+  NanoCpus: 0,
+  CgroupParent: '',
+  BlkioWeight: 0,
+  BlkioWeightDevice: [],
+  BlkioDeviceReadBps: [],
+  BlkioDeviceWriteBps: [],
+  BlkioDeviceReadIOps: [],
+  BlkioDeviceWriteIOps: [],
+  CpuPeriod: 0,
+  CpuQuota: 0,
+  CpuRealtimePeriod: 0,
+  CpuRealtimeRuntime: 0,
+  CpusetCpus: '',
+  CpusetMems: '',
+  Devices: [],
+  DeviceCgroupRules: null,
+  DeviceRequests: null,
+  MemoryReservation: 0,
+  MemorySwap: 0,
+  MemorySwappiness: null,
+  OomKillDisable: false,
+  PidsLimit: null,
+  Ulimits: [],
+  CpuCount: 0,
+  CpuPercent: 0,
+  IOMaximumIOps: 0,
+  IOMaximumBandwidth: 0,
+};
+
+function withHostConfigDefaults(
+  h: Partial<HostConfig>,
+  settings: { logDriver: string; logOpts: Readonly<Record<string, string>>; defaultRuntime: string },
+): HostConfig {
   const restart = h.RestartPolicy ?? { Name: 'no', MaximumRetryCount: 0 };
-  return {
-    ...h,
+  const { Init, ...given } = h;
+  const filled: HostConfig = {
+    ...resourceDefaults,
+    ...given,
     Binds: h.Binds ?? null,
     ContainerIDFile: h.ContainerIDFile ?? '',
-    LogConfig: h.LogConfig && h.LogConfig.Type !== '' ? h.LogConfig : { Type: logDriver, Config: { ...logOpts } },
+    LogConfig: h.LogConfig && h.LogConfig.Type !== '' ? h.LogConfig : { Type: settings.logDriver, Config: { ...settings.logOpts } },
     NetworkMode: h.NetworkMode === undefined || h.NetworkMode === '' || h.NetworkMode === 'default' ? 'bridge' : h.NetworkMode,
     PortBindings: h.PortBindings ?? {},
     RestartPolicy: { Name: restart.Name === '' ? 'no' : restart.Name, MaximumRetryCount: restart.MaximumRetryCount ?? 0 },
@@ -187,13 +240,13 @@ function withHostConfigDefaults(h: Partial<HostConfig>, logDriver: string, logOp
     ConsoleSize: h.ConsoleSize ?? [0, 0],
     CapAdd: h.CapAdd ?? null,
     CapDrop: h.CapDrop ?? null,
-    CgroupnsMode: h.CgroupnsMode ?? 'host',
+    CgroupnsMode: h.CgroupnsMode || 'host',
     Dns: h.Dns ?? [],
     DnsOptions: h.DnsOptions ?? [],
     DnsSearch: h.DnsSearch ?? [],
     ExtraHosts: h.ExtraHosts ?? null,
     GroupAdd: h.GroupAdd ?? null,
-    IpcMode: h.IpcMode ?? 'private',
+    IpcMode: h.IpcMode || 'private',
     Cgroup: h.Cgroup ?? '',
     Links: h.Links ?? null,
     OomScoreAdj: h.OomScoreAdj ?? 0,
@@ -205,13 +258,18 @@ function withHostConfigDefaults(h: Partial<HostConfig>, logDriver: string, logOp
     UTSMode: h.UTSMode ?? '',
     UsernsMode: h.UsernsMode ?? '',
     ShmSize: h.ShmSize !== undefined && h.ShmSize > 0 ? h.ShmSize : 67108864,
-    Runtime: h.Runtime !== undefined && h.Runtime !== '' ? h.Runtime : 'runc',
+    Runtime: h.Runtime !== undefined && h.Runtime !== '' ? h.Runtime : settings.defaultRuntime,
     Isolation: h.Isolation ?? '',
-    Init: h.Init ?? null,
+    MaskedPaths: h.Privileged === true ? [] : [...maskedPaths],
+    ReadonlyPaths: h.Privileged === true ? [] : [...readonlyPaths],
   };
+  // Docker reports Init only when the client set it.
+  if (typeof Init === 'boolean') filled.Init = Init;
+  return filled;
 }
 
 function validateHostConfig(h: HostConfig, runtimes: readonly string[]): void {
+  parseSecurityOpts(h.SecurityOpt); // Docker refuses a bad --security-opt at create
   if (!runtimes.includes(h.Runtime)) throw invalidArgument(`unknown or invalid runtime name: ${h.Runtime}`);
   const policy = h.RestartPolicy.Name;
   if (!['no', 'always', 'unless-stopped', 'on-failure'].includes(policy)) {
@@ -223,4 +281,9 @@ function validateHostConfig(h: HostConfig, runtimes: readonly string[]): void {
   }
   if (h.AutoRemove && policy !== 'no') throw invalidArgument("can't create 'AutoRemove' container with restart policy");
   if (h.ShmSize < 0) throw invalidArgument('SHM size can not be less than 0');
+}
+
+/** Docker reports an empty map as null. */
+function nonEmpty<T extends object>(value: T): T | null {
+  return Object.keys(value).length > 0 ? value : null;
 }

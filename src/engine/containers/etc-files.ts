@@ -13,6 +13,8 @@ export interface EtcFileInputs {
   readonly dns: readonly string[];
   readonly dnsSearch: readonly string[];
   readonly dnsOptions: readonly string[];
+  /** On a user-defined network: berthd's DNS server (the network's gateway) replaces the host's resolvers unless --dns is given. */
+  readonly dnsServer?: string;
 }
 
 export async function writeEtcFiles(
@@ -58,17 +60,17 @@ async function resolvConfContent(input: EtcFileInputs): Promise<string> {
     if (t.startsWith('nameserver')) {
       const addr = t.split(/\s+/)[1] ?? '';
       if (addr.startsWith('127.') || addr === '::1') continue;
-      if (input.dns.length > 0) continue;
+      if (input.dns.length > 0 || input.dnsServer !== undefined) continue;
       nameservers++;
     }
     if ((t.startsWith('search') || t.startsWith('domain')) && input.dnsSearch.length > 0) continue;
     if (t.startsWith('options') && input.dnsOptions.length > 0) continue;
     if (t !== '') kept.push(t);
   }
-  for (const ns of input.dns) kept.push(`nameserver ${ns}`);
+  for (const ns of input.dns.length > 0 ? input.dns : input.dnsServer !== undefined ? [input.dnsServer] : []) kept.push(`nameserver ${ns}`);
   if (input.dnsSearch.length > 0) kept.push(`search ${input.dnsSearch.join(' ')}`);
   if (input.dnsOptions.length > 0) kept.push(`options ${input.dnsOptions.join(' ')}`);
-  if (input.dns.length === 0 && nameservers === 0) {
+  if (input.dns.length === 0 && input.dnsServer === undefined && nameservers === 0) {
     // Docker's fallback when the host has only loopback resolvers.
     kept.push('nameserver 8.8.8.8', 'nameserver 8.8.4.4');
   }

@@ -5,6 +5,9 @@ import { allContainers, getContainerById, saveContainerState } from './container
 import { nowRfc3339Nano } from './container-model.js';
 import { unmountRootfs } from './rootfs.js';
 import { removeContainerLocked } from './remove.js';
+import { scheduleRestartOnExit } from './restart-policy.js';
+import { takeOomMarker } from './resources-oom.js';
+import { releaseContainerNetwork } from '../network/container-network.js';
 import type { ContainerSupervisor } from './supervisor.js';
 
 /**
@@ -20,11 +23,13 @@ export async function handleContainerExit(sup: ContainerSupervisor, id: string, 
       await removeExitFile(enginePaths.exitDir(ctx.settings), id);
       return;
     }
+    const oomKilled = await takeOomMarker(sup, c);
     const runtime = ctx.runtimes.get(c.runtime.runtime);
     await runtime?.delete(id, { force: true }).catch((err: unknown) => {
       ctx.log.warn('runtime delete failed', { id, error: (err as Error).message });
     });
     await unmountRootfs(c).catch((err: unknown) => ctx.log.warn('unmount failed', { id, error: (err as Error).message }));
+    await releaseContainerNetwork(ctx, c).catch((err: unknown) => ctx.log.warn('network release failed', { id, error: (err as Error).message }));
     await rm(`${c.runtime.bundleDir}/attach`, { force: true }).catch(() => undefined);
     c.state = {
       ...c.state,
@@ -35,11 +40,13 @@ export async function handleContainerExit(sup: ContainerSupervisor, id: string, 
       Pid: 0,
       ExitCode: exitCode,
       FinishedAt: nowRfc3339Nano(),
+      OOMKilled: oomKilled,
     };
     c.runtime.conmonPid = 0;
     saveContainerState(ctx.db, c);
     await removeExitFile(enginePaths.exitDir(ctx.settings), id);
     ctx.events.publish('container', 'die', id, { exitCode: String(exitCode), image: c.imageRef, name: c.name, ...c.config.Labels });
+    scheduleRestartOnExit(sup, c, exitCode);
     sup.notifyExit(c);
     autoRemove = c.hostConfig.AutoRemove && !sup.removing.has(id);
     if (autoRemove) {

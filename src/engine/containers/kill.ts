@@ -1,12 +1,13 @@
-import { conflict } from '../../errors/engine-error.js';
-import { requireContainer, saveContainerState } from './container-repo.js';
+import { conflict, notFound } from '../../errors/engine-error.js';
+import { findContainer, saveContainerState } from './container-repo.js';
 import { parseSignal, SIGKILL } from './signals.js';
 import type { ContainerSupervisor } from './supervisor.js';
 
 /** POST /containers/{id}/kill. Waits for the exit to be recorded when the signal is SIGKILL, as Docker does. */
 export async function killContainer(sup: ContainerSupervisor, ref: string, signalName = 'SIGKILL'): Promise<void> {
   const ctx = sup.ctx;
-  const c = requireContainer(ctx.db, ref);
+  const c = findContainer(ctx.db, ref);
+  if (!c) throw notFound(`Cannot kill container: ${ref}: No such container: ${ref}`);
   const signal = parseSignal(signalName);
   if (!c.state.Running) throw conflict(`cannot kill container: ${ref}: container ${c.id} is not running`);
   const runtime = ctx.runtimes.get(c.runtime.runtime);

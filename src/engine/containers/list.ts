@@ -23,8 +23,8 @@ export async function listContainers(sup: ContainerSupervisor, opts: ListContain
     if (!statuses.has(s)) throw invalidArgument(`invalid filter 'status=${s}'`);
   }
   const all = allContainers(sup.ctx.db);
-  const before = (filters.get('before') ?? []).map((ref) => requireForFilter(sup, ref, 'before'));
-  const since = (filters.get('since') ?? []).map((ref) => requireForFilter(sup, ref, 'since'));
+  const before = (filters.get('before') ?? []).map((ref) => requireForFilter(sup, ref));
+  const since = (filters.get('since') ?? []).map((ref) => requireForFilter(sup, ref));
   const ancestors = await Promise.all(
     (filters.get('ancestor') ?? []).map(async (ref) => Promise.resolve(findImage(sup.ctx, ref)?.id)),
   );
@@ -41,10 +41,9 @@ export async function listContainers(sup: ContainerSupervisor, opts: ListContain
   return limit > 0 ? out.slice(0, limit) : out;
 }
 
-function requireForFilter(sup: ContainerSupervisor, ref: string, key: string): ContainerRecord {
+function requireForFilter(sup: ContainerSupervisor, ref: string): ContainerRecord {
   const c = findContainer(sup.ctx.db, ref);
   if (!c) throw invalidArgument(`No such container: ${ref}`);
-  void key;
   return c;
 }
 

@@ -1,21 +1,25 @@
 import { invalidArgument, notFound } from '../../errors/engine-error.js';
 
+export type EffectiveNetworkMode = 'none' | 'host' | 'bridge' | 'bridge-as-none' | 'container';
+
 /**
- * Network modes this build supports. Until bridge networking lands, the
- * default bridge runs as an isolated namespace with loopback only, and says so.
+ * The network mode a container runs with. The default bridge needs the
+ * daemon's bridge; with `--bridge none` it runs as an isolated namespace
+ * with loopback only ('bridge-as-none').
  */
-export function effectiveNetworkMode(requested: string, bridge: string): { mode: 'none' | 'host' | 'bridge-as-none'; warning?: string } {
+export function effectiveNetworkMode(
+  requested: string,
+  bridge: string,
+  /** Whether a user-defined network of that name/id exists; such containers run as 'bridge' on it. */
+  userNetworkExists: (ref: string) => boolean = () => false,
+): { mode: EffectiveNetworkMode; warning?: string } {
   if (requested === 'none') return { mode: 'none' };
   if (requested === 'host') return { mode: 'host' };
-  if (requested === 'bridge' || requested === 'default') {
-    return {
-      mode: 'bridge-as-none',
-      warning:
-        bridge === 'none'
-          ? undefined
-          : 'bridge networking is not available yet in this Berth build: the container gets its own network namespace with loopback only',
-    } as { mode: 'bridge-as-none'; warning?: string };
+  if (requested === 'bridge' || requested === 'default') return { mode: bridge === 'none' ? 'bridge-as-none' : 'bridge' };
+  if (requested.startsWith('container:')) {
+    if (requested.length === 'container:'.length) throw invalidArgument('invalid container format container:<name|id>');
+    return { mode: 'container' };
   }
-  if (requested.startsWith('container:')) throw invalidArgument('container network mode is not supported yet in this Berth build');
+  if (bridge !== 'none' && userNetworkExists(requested)) return { mode: 'bridge' };
   throw notFound(`network ${requested} not found`);
 }

@@ -4,8 +4,14 @@ import type { OciSpec } from '../../runtime/oci-spec-types.js';
 import { readHostLimits, type HostLimits } from '../../runtime/host-limits.js';
 import { invalidArgument } from '../../errors/engine-error.js';
 import type { ContainerRecord } from './container-model.js';
-import { buildOciSpec, type NamespaceMode } from './oci-spec.js';
+import { buildOciSpec, effectiveCapabilities, type NamespaceMode } from './oci-spec.js';
 import { resolveUser } from './user.js';
+import { limitToHostCapabilities } from './host-capabilities.js';
+import { cgroupParentFor } from './cgroup-parent.js';
+import { ociResources, specUlimits } from './resources.js';
+import { specMountsFor } from '../volumes/container-mounts.js';
+import { parseSecurityOpts } from '../security/security-opts.js';
+import { seccompFor } from '../security/seccomp-profile.js';
 
 let hostLimits: HostLimits | undefined;
 let cgroupV2: boolean | undefined;
@@ -20,8 +26,13 @@ export async function ociSpecFor(ctx: EngineContext, c: ContainerRecord): Promis
   const args = [...(c.config.Entrypoint ?? []), ...(c.config.Cmd ?? [])];
   if (args.length === 0) throw invalidArgument('no command specified');
   const user = await resolveUser(c.runtime.rootfs, c.config.User, { groupAdd: c.hostConfig.GroupAdd ?? [] });
-  const network: NamespaceMode = c.runtime.effectiveNetworkMode === 'host' ? { type: 'host' } : { type: 'new' };
-  return buildOciSpec({
+  const netnsPath = c.runtime.network?.netnsPath;
+  const network: NamespaceMode =
+    c.runtime.effectiveNetworkMode === 'host' ? { type: 'host' } : netnsPath !== undefined ? { type: 'path', path: netnsPath } : { type: 'new' };
+  const security = parseSecurityOpts(c.hostConfig.SecurityOpt);
+  const privileged = c.hostConfig.Privileged === true;
+  const capabilities = effectiveCapabilities({ privileged, capAdd: c.hostConfig.CapAdd ?? [], capDrop: c.hostConfig.CapDrop ?? [] });
+  const spec = buildOciSpec({
     id: c.id,
     rootfsPath: c.runtime.rootfs,
     args,
@@ -35,7 +46,7 @@ export async function ociSpecFor(ctx: EngineContext, c: ContainerRecord): Promis
     networkNamespace: network,
     utsNamespace: c.runtime.effectiveNetworkMode === 'host' ? { type: 'host' } : { type: 'new' },
     cgroupV2,
-    cgroupParent: `/berth-${shortHash(ctx.settings.execRoot)}`,
+    cgroupParent: cgroupParentFor(ctx.settings.execRoot),
     hostLimits,
     etcFiles: { hosts: c.runtime.hostsPath, hostname: c.runtime.hostnamePath, resolvConf: c.runtime.resolvConfPath },
     readonlyRootfs: c.hostConfig.ReadonlyRootfs,
@@ -44,12 +55,11 @@ export async function ociSpecFor(ctx: EngineContext, c: ContainerRecord): Promis
     capDrop: c.hostConfig.CapDrop ?? [],
     shmSize: c.hostConfig.ShmSize,
     oomScoreAdj: c.hostConfig.OomScoreAdj,
+    resources: ociResources(c.hostConfig),
+    ulimits: specUlimits(c.hostConfig),
+    mounts: await specMountsFor(ctx, c),
+    seccomp: seccompFor(security.seccomp, { privileged, capabilities }),
+    noNewPrivileges: security.noNewPrivileges,
   });
-}
-
-/** A short stable tag per daemon so two daemons' cgroups never collide. */
-function shortHash(s: string): string {
-  let h = 0;
-  for (const ch of s) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
-  return h.toString(16);
+  return limitToHostCapabilities(spec);
 }

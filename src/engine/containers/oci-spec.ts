@@ -1,6 +1,6 @@
 import { invalidArgument } from '../../errors/engine-error.js';
 import type { HostLimits } from '../../runtime/host-limits.js';
-import type { OciCapabilities, OciDevice, OciDeviceCgroupRule, OciMount, OciNamespace, OciResources, OciRlimit, OciSpec } from '../../runtime/oci-spec-types.js';
+import type { OciCapabilities, OciDevice, OciDeviceCgroupRule, OciMount, OciNamespace, OciResources, OciRlimit, OciSeccomp, OciSpec } from '../../runtime/oci-spec-types.js';
 import type { ResolvedUser } from './user.js';
 
 /*
@@ -75,6 +75,10 @@ export interface OciSpecInput {
   readonly ulimits?: readonly Ulimit[];
   /** Memory/CPU/pids limits; `devices` is set here and must not be given. */
   readonly resources?: Omit<OciResources, 'devices'>;
+  /** The resolved seccomp filter (engine/security); absent means unconfined. */
+  readonly seccomp?: OciSeccomp;
+  /** `--security-opt no-new-privileges`. */
+  readonly noNewPrivileges?: boolean;
 }
 
 export const defaultPathEnv = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -95,11 +99,11 @@ export const allCapabilities: readonly string[] = [
   'CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
 ];
 
-const maskedPaths = [
+export const maskedPaths = [
   '/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
   '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
 ];
-const readonlyPaths = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+export const readonlyPaths = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
 const ociDefaultDevices: readonly OciDevice[] = [
   { path: '/dev/null', type: 'c', major: 1, minor: 3 },
@@ -322,7 +326,7 @@ export function buildOciSpec(input: OciSpecInput): OciSpec {
       cwd: input.workingDir || '/',
       capabilities,
       rlimits: rlimits(input),
-      noNewPrivileges: false,
+      noNewPrivileges: input.noNewPrivileges ?? false,
       oomScoreAdj: input.oomScoreAdj ?? 0,
     },
     root: { path: input.rootfsPath, readonly: input.readonlyRootfs ?? false },
@@ -335,6 +339,7 @@ export function buildOciSpec(input: OciSpecInput): OciSpec {
       namespaces,
       devices,
       ...(privileged ? {} : { maskedPaths: [...maskedPaths], readonlyPaths: [...readonlyPaths] }),
+      ...(input.seccomp ? { seccomp: input.seccomp } : {}),
     },
   };
   return spec;

@@ -3,8 +3,11 @@ import { conflict } from '../../errors/engine-error.js';
 import { requireContainer, removeContainerRecord, getContainerById } from './container-repo.js';
 import type { ContainerRecord } from './container-model.js';
 import { unmountRootfs } from './rootfs.js';
+import { releaseContainerNetwork } from '../network/container-network.js';
 import { SIGKILL } from './signals.js';
 import type { ContainerSupervisor } from './supervisor.js';
+import { removeAnonymousVolumes } from '../volumes/release-mounts.js';
+import { removeExecsOfContainer } from '../exec/exec-repo.js';
 
 export interface RemoveOptions {
   readonly force?: boolean;
@@ -25,12 +28,13 @@ export async function removeContainer(sup: ContainerSupervisor, ref: string, opt
       const exited = sup.waitFor(first, 'next-exit');
       first.runtime.stoppedByUser = true;
       await runtime?.kill(first.id, SIGKILL);
+      sup.ctx.events.publish('container', 'kill', first.id, { image: first.imageRef, name: first.name, signal: String(SIGKILL) });
       await exited;
     }
     await sup.withLock(first.id, async () => {
       const c = getContainerById(sup.ctx.db, first.id);
       if (!c) return;
-      await removeContainerLocked(sup, c);
+      await removeContainerLocked(sup, c, { volumes: opts.volumes === true });
     });
   } finally {
     sup.removing.delete(first.id);
@@ -38,16 +42,21 @@ export async function removeContainer(sup: ContainerSupervisor, ref: string, opt
 }
 
 /** Deletes everything the container owns. Caller holds the lock and knows it is not running. */
-export async function removeContainerLocked(sup: ContainerSupervisor, c: ContainerRecord): Promise<void> {
+export async function removeContainerLocked(sup: ContainerSupervisor, c: ContainerRecord, opts: { volumes?: boolean } = {}): Promise<void> {
   const ctx = sup.ctx;
   c.state = { ...c.state, Status: 'removing' };
   const runtime = ctx.runtimes.get(c.runtime.runtime);
-  await runtime?.delete(c.id, { force: true }).catch(() => undefined);
+  // The exit handler already deleted the runtime record of a container that ran; only a live pid needs it.
+  if (c.state.Pid > 0) await runtime?.delete(c.id, { force: true }).catch(() => undefined);
   await unmountRootfs(c);
+  await releaseContainerNetwork(ctx, c);
   await ctx.snapshots.removeWritable(c.runtime.rwDir);
   await rm(c.runtime.bundleDir, { recursive: true, force: true });
   await rm(c.runtime.containerDir, { recursive: true, force: true });
   removeContainerRecord(ctx.db, c.id);
+  removeExecsOfContainer(ctx.db, c.id);
+  // `rm -v` and AutoRemove (`run --rm`) take the container's anonymous volumes with it, as Docker.
+  if (opts.volumes === true || c.hostConfig.AutoRemove) await removeAnonymousVolumes(ctx, c.runtime.mounts);
   ctx.events.publish('container', 'destroy', c.id, { image: c.imageRef, name: c.name, ...c.config.Labels });
   sup.notifyRemoved(c);
 }

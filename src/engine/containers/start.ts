@@ -7,7 +7,9 @@ import { removeContainerLocked } from './remove.js';
 import { nowRfc3339Nano, ZERO_TIME, type ContainerRecord } from './container-model.js';
 import { mountRootfs, unmountRootfs } from './rootfs.js';
 import { ociSpecFor } from './oci-spec-input.js';
+import { connectContainerNetwork, releaseContainerNetwork } from '../network/container-network.js';
 import type { ContainerSupervisor } from './supervisor.js';
+import { resetRestartState } from './restart-policy.js';
 
 /** POST /containers/{id}/start. */
 export async function startContainer(sup: ContainerSupervisor, ref: string): Promise<void> {
@@ -18,6 +20,7 @@ export async function startContainer(sup: ContainerSupervisor, ref: string): Pro
     if (c.state.Running) throw notModified('container already started');
     if (sup.removing.has(c.id)) throw conflict(`container is marked for removal and cannot be started`);
     c.runtime.stoppedByUser = false;
+    resetRestartState(sup, c);
     try {
       await runContainerProcess(sup, c);
     } catch (err) {
@@ -43,9 +46,11 @@ export async function runContainerProcess(sup: ContainerSupervisor, c: Container
   try {
     await mkdir(c.runtime.bundleDir, { recursive: true, mode: 0o700 });
     await mountRootfs(ctx, c);
+    await connectContainerNetwork(ctx, c);
     const spec = await ociSpecFor(ctx, c);
     await writeFile(`${c.runtime.bundleDir}/config.json`, JSON.stringify(spec));
-    await runtime.delete(c.id, { force: true });
+    // A runtime record can only be left over after a crash; probing costs a runc start, so only delete what exists.
+    if (await runtime.hasRecord(c.id)) await runtime.delete(c.id, { force: true });
     await removeExitFile(enginePaths.exitDir(ctx.settings), c.id);
     await rm(`${c.runtime.bundleDir}/exit`, { force: true });
     const created = await runtime.create({
@@ -78,6 +83,7 @@ export async function runContainerProcess(sup: ContainerSupervisor, c: Container
     saveContainerState(ctx.db, c);
   } catch (err) {
     await runtime.delete(c.id, { force: true }).catch(() => undefined);
+    await releaseContainerNetwork(ctx, c).catch(() => undefined);
     await unmountRootfs(c).catch(() => undefined);
     sup.endAttachSinks(c.id);
     const failure = startFailure(err);

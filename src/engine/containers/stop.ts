@@ -1,8 +1,9 @@
 import { conflict, notModified } from '../../errors/engine-error.js';
 import { requireContainer, saveContainerState } from './container-repo.js';
 import type { ContainerRecord } from './container-model.js';
-import { parseSignal, SIGKILL, SIGTERM } from './signals.js';
+import { parseSignal, SIGKILL } from './signals.js';
 import type { ContainerSupervisor } from './supervisor.js';
+import { stopScheduledRestart } from './restart-policy.js';
 
 export interface StopOptions {
   readonly signal?: string;
@@ -13,6 +14,7 @@ export interface StopOptions {
 /** POST /containers/{id}/stop: signal, wait, then SIGKILL. 304 when not running. */
 export async function stopContainer(sup: ContainerSupervisor, ref: string, opts: StopOptions = {}): Promise<void> {
   const c = requireContainer(sup.ctx.db, ref);
+  if (stopScheduledRestart(sup, c)) return;
   if (!c.state.Running) throw notModified('container already stopped');
   await stopRunning(sup, c, opts);
   sup.ctx.events.publish('container', 'stop', c.id, { image: c.imageRef, name: c.name, ...c.config.Labels });
@@ -44,4 +46,3 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
-export { SIGTERM };

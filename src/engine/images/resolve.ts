@@ -73,7 +73,7 @@ function findImageRow(ctx: EngineContext, nameOrId: string): ImageRow | undefine
 /** Finds an image by reference, full or short id; not_found `No such image: <name>` otherwise. */
 export function resolveImage(ctx: EngineContext, nameOrId: string): ImageRecord {
   const image = findImage(ctx, nameOrId);
-  if (!image) throw notFound(`No such image: ${nameOrId}`);
+  if (!image) throw notFound(`No such image: ${displayName(nameOrId)}`);
   return image;
 }
 
@@ -89,3 +89,10 @@ export function isIdPrefixOf(imageId: string, input: string): boolean {
   return /^[a-f0-9]+$/.test(given) && hex.startsWith(given);
 }
 
+
+/** Docker 28 names a missing image with its default tag (`nope` → `nope:latest`), but leaves ids alone. */
+function displayName(nameOrId: string): string {
+  if (/^(sha256:)?[a-f0-9]+$/.test(nameOrId)) return nameOrId;
+  const lastSegment = nameOrId.slice(nameOrId.lastIndexOf('/') + 1);
+  return lastSegment.includes(':') || nameOrId.includes('@') ? nameOrId : `${nameOrId}:latest`;
+}

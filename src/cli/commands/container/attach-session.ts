@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { copyRaw, demuxStream } from '../../../client/stream-frames.js';
 import type { CliContext } from '../../cli-context.js';
+import { detachKeyBytes, detachScanner } from './detach-keys.js';
 
 export interface AttachStreams {
   stdin: boolean;
@@ -12,6 +13,8 @@ export interface AttachStreams {
 /** A live attach: `output` settles when the container's output ends; `close` tears everything down. */
 export interface AttachSession {
   output: Promise<void>;
+  /** True once the user typed the detach keys (the container keeps running). */
+  readonly detached: boolean;
   close(): void;
 }
 
@@ -28,6 +31,7 @@ export async function attachContainer(ctx: CliContext, id: string, streams: Atta
   });
   const socket: Duplex = conn.socket;
   let rawMode = false;
+  let detached = false;
   const restore = (): void => {
     if (rawMode) ctx.stdin.setRawMode?.(false);
     rawMode = false;
@@ -37,8 +41,17 @@ export async function attachContainer(ctx: CliContext, id: string, streams: Atta
       ctx.stdin.setRawMode(true);
       rawMode = true;
     }
-    ctx.stdin.on('data', (chunk: Buffer) => {
-      if (!socket.write(chunk)) {
+    const scan = detachScanner(detachKeyBytes(options.detachKeys));
+    ctx.stdin.on('data', (raw: Buffer) => {
+      const { data: chunk, detach } = streams.tty ? scan(raw) : { data: raw, detach: false };
+      if (detach) {
+        detached = true;
+        restore();
+        ctx.stdin.pause();
+        socket.destroy();
+        return;
+      }
+      if (chunk.length > 0 && !socket.write(chunk)) {
         ctx.stdin.pause();
         socket.once('drain', () => ctx.stdin.resume());
       }
@@ -52,7 +65,7 @@ export async function attachContainer(ctx: CliContext, id: string, streams: Atta
       else await demuxStream(socket, ctx.stdout, ctx.stderr, conn.head);
     } catch (err) {
       // The daemon closing the connection abruptly at container exit is a normal end.
-      if ((err as NodeJS.ErrnoException).code !== 'ECONNRESET') throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'ECONNRESET' && !detached) throw err;
     } finally {
       restore();
       if (streams.stdin) ctx.stdin.pause();
@@ -60,6 +73,9 @@ export async function attachContainer(ctx: CliContext, id: string, streams: Atta
   })();
   return {
     output,
+    get detached() {
+      return detached;
+    },
     close() {
       restore();
       socket.destroy();

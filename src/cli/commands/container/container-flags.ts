@@ -1,4 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { parseMountFlag } from './mount-flag.js';
+import { HEALTH_FLAGS, healthcheckFromFlags } from './health-flags.js';
+import { CREATE_ONLY_RESOURCE_FLAGS, RESOURCE_FLAGS, createOnlyResourceFields, resourceFields } from './resource-flags.js';
 import type { FlagSpec, FlagValues } from '../../argv/flag-parser.js';
 import type { ContainerCreateRequest, HostConfig, RestartPolicy } from '../../../client/wire-types.js';
 
@@ -25,12 +28,20 @@ export const CREATE_FLAGS: FlagSpec[] = [
   { long: 'log-driver', kind: 'string', description: 'Logging driver for the container' },
   { long: 'log-opt', kind: 'list', description: 'Log driver options' },
   { long: 'memory', short: 'm', kind: 'string', valueName: 'bytes', description: 'Memory limit' },
+  ...RESOURCE_FLAGS,
+  ...CREATE_ONLY_RESOURCE_FLAGS,
+  ...HEALTH_FLAGS,
   { long: 'name', kind: 'string', description: 'Assign a name to the container' },
   { long: 'network', kind: 'string', valueName: 'network', description: 'Connect a container to a network' },
   { long: 'net', kind: 'string', valueName: 'network', description: 'Connect a container to a network', hidden: true },
+  { long: 'ip', kind: 'string', valueName: 'ip', description: 'IPv4 address (e.g., 172.30.100.104)' },
+  { long: 'mount', kind: 'list', description: 'Attach a filesystem mount to the container' },
+  { long: 'volumes-from', kind: 'list', description: 'Mount volumes from the specified container(s)' },
+  { long: 'network-alias', kind: 'list', valueName: 'list', description: 'Add network-scoped alias for the container' },
   { long: 'platform', kind: 'string', description: 'Set platform if server is multi-platform capable' },
   { long: 'privileged', kind: 'bool', description: 'Give extended privileges to this container' },
   { long: 'publish', short: 'p', kind: 'list', description: "Publish a container's port(s) to the host" },
+  { long: 'publish-all', short: 'P', kind: 'bool', description: 'Publish all exposed ports to random ports' },
   { long: 'pull', kind: 'string', description: 'Pull image before creating ("always", "missing", "never")', defaultValue: 'missing' },
   { long: 'quiet', short: 'q', kind: 'bool', description: 'Suppress the pull output' },
   { long: 'read-only', kind: 'bool', description: "Mount the container's root filesystem as read only" },
@@ -59,7 +70,25 @@ export interface CreateOptions {
   request: ContainerCreateRequest;
 }
 
-function readKeyValueFile(path: string): string[] {
+/** docker CLI: `seccomp=<file>` is sent as `seccomp=<the file's compacted JSON>`; the daemon never opens client paths. */
+function seccompFileOpt(opt: string): string {
+  const m = /^seccomp[=:](.*)$/s.exec(opt);
+  const value = m?.[1];
+  if (value === undefined || value === 'unconfined' || value === 'builtin') return opt;
+  let text: string;
+  try {
+    text = readFileSync(value, 'utf8');
+  } catch (err) {
+    throw new Error(`opening seccomp profile (${value}) failed: ${(err as Error).message}`);
+  }
+  try {
+    return `seccomp=${JSON.stringify(JSON.parse(text))}`;
+  } catch (err) {
+    throw new Error(`compacting json for seccomp profile (${value}) failed: ${(err as Error).message}`);
+  }
+}
+
+export function readKeyValueFile(path: string): string[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -158,6 +187,10 @@ export function buildCreateOptions(flags: FlagValues, args: string[], env: NodeJ
   const host: HostConfig = {};
   const binds = flags.list('volume');
   if (binds.length > 0) host.Binds = binds;
+  const mounts = flags.list('mount');
+  if (mounts.length > 0) host['Mounts'] = mounts.map(parseMountFlag);
+  const volumesFrom = flags.list('volumes-from');
+  if (volumesFrom.length > 0) host['VolumesFrom'] = volumesFrom;
   const network = flags.string('network') ?? flags.string('net');
   if (network) host.NetworkMode = network;
   if (flags.has('restart')) host.RestartPolicy = parseRestartPolicy(flags.string('restart') ?? 'no');
@@ -180,9 +213,11 @@ export function buildCreateOptions(flags: FlagValues, args: string[], env: NodeJ
   listInto('dns-option', 'DnsOptions');
   listInto('dns-search', 'DnsSearch');
   listInto('add-host', 'ExtraHosts');
-  listInto('security-opt', 'SecurityOpt');
+  const securityOpts = flags.list('security-opt').map(seccompFileOpt);
+  if (securityOpts.length > 0) host['SecurityOpt'] = securityOpts;
   const memory = flags.string('memory');
   if (memory) host['Memory'] = parseMemory(memory);
+  Object.assign(host, resourceFields(flags, parseMemory), createOnlyResourceFields(flags, parseMemory));
   const tmpfs = flags.list('tmpfs');
   if (tmpfs.length > 0) {
     host['Tmpfs'] = Object.fromEntries(tmpfs.map((t) => {
@@ -203,6 +238,7 @@ export function buildCreateOptions(flags: FlagValues, args: string[], env: NodeJ
     bindings[port] = [...(bindings[port] ?? []), binding];
   }
   if (Object.keys(bindings).length > 0) host['PortBindings'] = bindings;
+  if (flags.bool('publish-all')) host['PublishAllPorts'] = true;
 
   const request: ContainerCreateRequest = {
     Hostname: flags.string('hostname') ?? '',
@@ -227,6 +263,13 @@ export function buildCreateOptions(flags: FlagValues, args: string[], env: NodeJ
   if (stopSignal) request.StopSignal = stopSignal;
   if (flags.has('stop-timeout')) request.StopTimeout = flags.int('stop-timeout');
   if (cmd.length > 0) request.Cmd = cmd;
+  const healthcheck = healthcheckFromFlags(flags);
+  if (healthcheck) Object.assign(request, { Healthcheck: healthcheck });
+  const endpoint = endpointFromFlags(flags);
+  if (endpoint) {
+    // As docker: --ip and --network-alias describe the endpoint on the network given with --network.
+    Object.assign(request, { NetworkingConfig: { EndpointsConfig: { [network || 'default']: endpoint } } });
+  }
 
   return {
     image,
@@ -238,4 +281,14 @@ export function buildCreateOptions(flags: FlagValues, args: string[], env: NodeJ
     attach,
     request,
   };
+}
+
+function endpointFromFlags(flags: { string(name: string): string | undefined; list(name: string): string[] }): Record<string, unknown> | undefined {
+  const ip = flags.string('ip');
+  const aliases = flags.list('network-alias');
+  if (!ip && aliases.length === 0) return undefined;
+  const endpoint: Record<string, unknown> = {};
+  if (ip) endpoint['IPAMConfig'] = { IPv4Address: ip };
+  if (aliases.length > 0) endpoint['Aliases'] = aliases;
+  return endpoint;
 }

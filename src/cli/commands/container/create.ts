@@ -4,7 +4,7 @@ import { ClientError } from '../../../client/client-error.js';
 import type { CommandSpec } from '../../argv/command-spec.js';
 import type { CliContext } from '../../cli-context.js';
 import { describeError, CliExit } from '../../cli-errors.js';
-import { familiarName, parseReference } from '../../format/image-reference.js';
+import { familiarName, parseReference, validateAnyReference } from '../../format/image-reference.js';
 import { pullImage } from '../image/pull-image.js';
 import { buildCreateOptions, CREATE_FLAGS, type CreateOptions } from './container-flags.js';
 
@@ -23,6 +23,7 @@ function isMissingImage(err: unknown): boolean {
  * (printing docker's "Unable to find image … locally" and the pull progress to `progress`). Returns the id.
  */
 export async function createContainer(ctx: CliContext, opts: CreateOptions, progress: Writable): Promise<string> {
+  validateAnyReference(opts.image);
   const pull = (): Promise<void> =>
     pullImage(ctx, opts.image, { out: progress, quiet: opts.quiet, ...(opts.platform ? { platform: opts.platform } : {}) });
   if (opts.pull === 'always') await pull();

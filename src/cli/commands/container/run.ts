@@ -70,6 +70,8 @@ export async function runContainer(ctx: CliContext, opts: RunOptions): Promise<n
     }
     if (req.Tty) await resizeToTerminal(ctx, id);
     if (session) await session.output;
+    // docker run: the detach keys end the client with status 0, the container runs on.
+    if (session?.detached) return 0;
     const result = await waited.catch((err: unknown) => {
       throw fail(err);
     });

@@ -59,6 +59,10 @@ export function serverText(info: SystemInfo): string {
   kv('ID', info.ID);
   kv('Docker Root Dir', info.DockerRootDir);
   kv('Debug Mode', info.Debug);
+  if (info.Debug) {
+    l.push(`  File Descriptors: ${String(info.NFd)}`, `  Goroutines: ${String(info.NGoroutines)}`);
+    l.push(`  System Time: ${String(info.SystemTime)}`, `  EventsListeners: ${String(info.NEventsListener)}`);
+  }
   if (info.HttpProxy) kv('HTTP Proxy', info.HttpProxy);
   if (info.HttpsProxy) kv('HTTPS Proxy', info.HttpsProxy);
   if (info.NoProxy) kv('No Proxy', info.NoProxy);
@@ -79,7 +83,7 @@ export function serverText(info: SystemInfo): string {
     for (const m of mirrors) l.push(`  ${m}`);
   }
   kv('Live Restore Enabled', info.LiveRestoreEnabled);
-  return `${l.join('\n')}\n`;
+  return `${l.join('\n')}\n\n`;
 }
 
 export async function showInfo(ctx: CliContext, format: string | undefined, debug: boolean): Promise<number> {

@@ -1,4 +1,6 @@
 import type { ContainerRecord } from '../../../engine/containers/container-model.js';
+import { networksWire, portListWire, portMapWire } from './container-network-wire.js';
+import { mountsWire } from './mount-wire.js';
 
 function command(c: ContainerRecord): { path: string; args: string[] } {
   const argv = [...(c.config.Entrypoint ?? []), ...(c.config.Cmd ?? [])];
@@ -7,51 +9,27 @@ function command(c: ContainerRecord): { path: string; args: string[] } {
   return { path: argv[0] ?? '', args: argv.slice(1) };
 }
 
-function networkName(c: ContainerRecord): string {
-  const mode = c.runtime.effectiveNetworkMode;
-  return mode === 'host' ? 'host' : 'none';
-}
-
-function emptyEndpoint(): Record<string, unknown> {
-  return {
-    IPAMConfig: null,
-    Links: null,
-    Aliases: null,
-    MacAddress: '',
-    DriverOpts: null,
-    GwPriority: 0,
-    NetworkID: '',
-    EndpointID: '',
-    Gateway: '',
-    IPAddress: '',
-    IPPrefixLen: 0,
-    IPv6Gateway: '',
-    GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0,
-    DNSNames: null,
-  };
-}
-
 function networkSettings(c: ContainerRecord): Record<string, unknown> {
+  const primary = c.runtime.network?.endpoints[0];
   return {
     Bridge: '',
     SandboxID: c.state.Running ? c.id : '',
-    SandboxKey: c.state.Running && c.state.Pid > 0 ? `/proc/${c.state.Pid}/ns/net` : '',
+    SandboxKey: c.runtime.network?.netnsPath ?? (c.state.Running && c.state.Pid > 0 ? `/proc/${c.state.Pid}/ns/net` : ''),
     HairpinMode: false,
     LinkLocalIPv6Address: '',
     LinkLocalIPv6PrefixLen: 0,
-    Ports: {},
+    Ports: portMapWire(c),
     SecondaryIPAddresses: null,
     SecondaryIPv6Addresses: null,
-    EndpointID: '',
-    Gateway: '',
+    EndpointID: primary?.endpointId ?? '',
+    Gateway: primary?.gateway ?? '',
     GlobalIPv6Address: '',
     GlobalIPv6PrefixLen: 0,
-    IPAddress: '',
-    IPPrefixLen: 0,
+    IPAddress: primary?.ip ?? '',
+    IPPrefixLen: primary?.prefix ?? 0,
     IPv6Gateway: '',
-    MacAddress: '',
-    Networks: { [networkName(c)]: emptyEndpoint() },
+    MacAddress: primary?.mac ?? '',
+    Networks: networksWire(c),
   };
 }
 
@@ -88,7 +66,7 @@ export function containerInspectWire(c: ContainerRecord): Record<string, unknown
       },
       Name: 'overlay2',
     },
-    Mounts: [],
+    Mounts: mountsWire(c),
     Config: { ...c.config },
     NetworkSettings: networkSettings(c),
   };
@@ -97,7 +75,9 @@ export function containerInspectWire(c: ContainerRecord): Record<string, unknown
 /** Docker's human status line for /containers/json ("Up 3 seconds", "Exited (0) 2 minutes ago"). */
 export function statusText(c: ContainerRecord, now = Date.now()): string {
   const s = c.state;
-  if (s.Status === 'running') return `Up ${humanDuration(now - Date.parse(s.StartedAt))}${s.Paused ? ' (Paused)' : ''}`;
+  // moby State.String(): a health check adds "(health: starting)", "(healthy)" or "(unhealthy)".
+  const health = s.Health ? ` (${s.Health.Status === 'starting' ? 'health: starting' : s.Health.Status})` : '';
+  if (s.Status === 'running') return `Up ${humanDuration(now - Date.parse(s.StartedAt))}${s.Paused ? ' (Paused)' : health}`;
   if (s.Status === 'paused') return `Up ${humanDuration(now - Date.parse(s.StartedAt))} (Paused)`;
   if (s.Status === 'restarting') return `Restarting (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
   if (s.Status === 'removing') return 'Removal In Progress';
@@ -136,12 +116,12 @@ export function containerSummaryWire(c: ContainerRecord): Record<string, unknown
     // moby's container view quotes arguments that contain spaces
     Command: args.length > 0 ? `${path} ${args.map((a) => (a.includes(' ') ? `'${a}'` : a)).join(' ')}` : path,
     Created: Math.floor(Date.parse(c.created) / 1000),
-    Ports: [],
+    Ports: portListWire(c),
     Labels: c.config.Labels,
     State: c.state.Status,
     Status: statusText(c),
     HostConfig: { NetworkMode: c.hostConfig.NetworkMode },
-    NetworkSettings: { Networks: { [networkName(c)]: emptyEndpoint() } },
-    Mounts: [],
+    NetworkSettings: { Networks: networksWire(c) },
+    Mounts: mountsWire(c),
   };
 }

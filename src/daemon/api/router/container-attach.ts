@@ -5,6 +5,7 @@ import { attachContainer } from '../../../engine/containers/attach.js';
 import { requireContainer } from '../../../engine/containers/container-repo.js';
 import { queryBool, type RequestContext } from '../request-context.js';
 import { hijack } from '../reply.js';
+import { DetachKeyScanner, parseDetachKeys } from '../../../engine/containers/detach-keys.js';
 import { MULTIPLEXED_STREAM, RAW_STREAM, frame } from '../stdcopy.js';
 
 /**
@@ -16,6 +17,7 @@ export async function handleAttach(sup: ContainerSupervisor, ctx: RequestContext
   const c = requireContainer(sup.ctx.db, ctx.params['id'] ?? '');
   const tty = c.config.Tty;
   const wantStdin = queryBool(ctx.query, 'stdin');
+  const scanner = new DetachKeyScanner(parseDetachKeys(ctx.query.get('detachKeys') ?? ''));
   const socket: Duplex = hijack(ctx, tty ? RAW_STREAM : MULTIPLEXED_STREAM);
   let closed = false;
   let ended = false;
@@ -44,18 +46,29 @@ export async function handleAttach(sup: ContainerSupervisor, ctx: RequestContext
       stdinWriter = write;
       stdinCloser = close;
       for (const chunk of pendingStdin.splice(0)) write(chunk);
-      if (stdinEnded && c.config.StdinOnce) close();
+      if (stdinEnded && c.config.StdinOnce && !detached) close();
     },
   };
-  if (ctx.upgradeHead && ctx.upgradeHead.length > 0 && wantStdin) pendingStdin.push(ctx.upgradeHead);
-  socket.on('data', (chunk: Buffer) => {
-    if (!wantStdin) return;
-    if (stdinWriter) stdinWriter(chunk);
-    else pendingStdin.push(chunk);
-  });
+  // Docker's detach keys (ctrl-p ctrl-q): the client goes away, the container and its stdin stay.
+  let detached = false;
+  const onStdin = (raw: Buffer): void => {
+    if (!wantStdin || ended) return;
+    const { data: chunk, detach } = scanner.feed(raw);
+    if (chunk.length > 0) {
+      if (stdinWriter) stdinWriter(chunk);
+      else pendingStdin.push(chunk);
+    }
+    if (detach) {
+      detached = true;
+      sup.removeAttachSink(c.id, sink);
+      sink.end();
+    }
+  };
+  if (ctx.upgradeHead && ctx.upgradeHead.length > 0) onStdin(ctx.upgradeHead);
+  socket.on('data', onStdin);
   socket.on('end', () => {
     stdinEnded = true;
-    if (stdinCloser && c.config.StdinOnce) stdinCloser();
+    if (stdinCloser && c.config.StdinOnce && !detached) stdinCloser();
   });
   socket.on('close', () => {
     closed = true;

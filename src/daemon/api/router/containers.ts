@@ -14,23 +14,28 @@ import { renameContainerTo } from '../../../engine/containers/rename.js';
 import { pauseContainer, unpauseContainer } from '../../../engine/containers/pause.js';
 import { resizeContainerTty } from '../../../engine/containers/resize.js';
 import { requireContainer } from '../../../engine/containers/container-repo.js';
+import { updateContainer, type ContainerUpdate } from '../../../engine/containers/resources-update.js';
+import { containerSize, type ContainerSize } from '../../../engine/containers/size.js';
 import type { Router } from '../router.js';
 import { queryBool, queryFilters, queryInt, readJsonBody, type RequestContext } from '../request-context.js';
 import { commonHeaders, sendJson, sendStatus } from '../reply.js';
 import { containerInspectWire, containerSummaryWire } from '../convert/container-wire.js';
 import { MULTIPLEXED_STREAM, RAW_STREAM, frame } from '../stdcopy.js';
 import { handleAttach } from './container-attach.js';
+import { handleStats } from './container-stats.js';
+import { topContainer } from '../../../engine/containers/top.js';
 import { formatTimestamp } from '../convert/timestamps.js';
 
 export function registerContainerRoutes(router: Router, sup: ContainerSupervisor): void {
   router.post('/containers/create', async (ctx) => {
     const body = await readJsonBody(ctx.req);
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidArgument('config cannot be empty in order to create a container');
-    const { HostConfig, NetworkingConfig: _net, ...config } = body as Record<string, unknown> & { HostConfig?: unknown };
+    const { HostConfig, NetworkingConfig, ...config } = body as Record<string, unknown> & { HostConfig?: unknown; NetworkingConfig?: unknown };
     const result = await createContainer(sup, {
       name: ctx.query.get('name') ?? undefined,
       config: config as Partial<ContainerConfig>,
       hostConfig: (HostConfig ?? {}) as Partial<HostConfig>,
+      endpointsConfig: endpointsConfigOf(NetworkingConfig),
     });
     sendJson(ctx, 201, result);
   });
@@ -42,14 +47,16 @@ export function registerContainerRoutes(router: Router, sup: ContainerSupervisor
       filters: queryFilters(ctx.query),
     });
     const rows = list.map((c) => containerSummaryWire(c));
-    if (queryBool(ctx.query, 'size')) for (const r of rows) Object.assign(r, { SizeRw: 0, SizeRootFs: 0 });
+    if (queryBool(ctx.query, 'size')) {
+      await Promise.all(list.map(async (c, i) => Object.assign(rows[i] ?? {}, sizeWire(await containerSize(sup.ctx, c)))));
+    }
     sendJson(ctx, 200, rows);
   });
 
-  router.get('/containers/:id/json', (ctx) => {
+  router.get('/containers/:id/json', async (ctx) => {
     const c = requireContainer(sup.ctx.db, param(ctx, 'id'));
     const wire = containerInspectWire(c);
-    if (queryBool(ctx.query, 'size')) Object.assign(wire, { SizeRw: 0, SizeRootFs: 0 });
+    if (queryBool(ctx.query, 'size')) Object.assign(wire, sizeWire(await containerSize(sup.ctx, c)));
     sendJson(ctx, 200, wire);
   });
 
@@ -152,6 +159,17 @@ export function registerContainerRoutes(router: Router, sup: ContainerSupervisor
   });
 
   router.post('/containers/:id/attach', (ctx) => handleAttach(sup, ctx));
+
+  router.get('/containers/:id/stats', (ctx) => handleStats(sup, ctx));
+
+  router.get('/containers/:id/top', async (ctx) => {
+    sendJson(ctx, 200, await topContainer(sup, param(ctx, 'id'), ctx.query.get('ps_args') ?? ''));
+  });
+
+  router.post('/containers/:id/update', async (ctx) => {
+    const body = await readJsonBody(ctx.req);
+    sendJson(ctx, 200, await updateContainer(sup, param(ctx, 'id'), (typeof body === 'object' && body !== null ? body : {}) as ContainerUpdate));
+  });
 }
 
 function param(ctx: RequestContext, name: string): string {
@@ -162,4 +180,24 @@ function stopOptions(ctx: RequestContext): { signal?: string; timeout?: number }
   const signal = ctx.query.get('signal');
   const t = queryInt(ctx.query, 't');
   return { ...(signal ? { signal } : {}), ...(t !== undefined ? { timeout: t } : {}) };
+}
+
+/** Docker omits SizeRw when the container wrote nothing. */
+function sizeWire(size: ContainerSize): Record<string, number> {
+  return size.sizeRw > 0 ? { SizeRw: size.sizeRw, SizeRootFs: size.sizeRootFs } : { SizeRootFs: size.sizeRootFs };
+}
+
+/** NetworkingConfig.EndpointsConfig → aliases and requested IPv4 per network. */
+function endpointsConfigOf(v: unknown): Record<string, { aliases: string[]; ipv4: string }> {
+  const eps = (v as { EndpointsConfig?: unknown } | null | undefined)?.EndpointsConfig;
+  if (typeof eps !== 'object' || eps === null) return {};
+  const out: Record<string, { aliases: string[]; ipv4: string }> = {};
+  for (const [name, raw] of Object.entries(eps as Record<string, unknown>)) {
+    const e = (raw ?? {}) as { Aliases?: unknown; IPAMConfig?: { IPv4Address?: unknown } | null };
+    out[name] = {
+      aliases: Array.isArray(e.Aliases) ? e.Aliases.map(String) : [],
+      ipv4: typeof e.IPAMConfig?.IPv4Address === 'string' ? e.IPAMConfig.IPv4Address : '',
+    };
+  }
+  return out;
 }

@@ -1,5 +1,5 @@
 import { pipeline } from 'node:stream/promises';
-import { EngineError, notFound } from '../../../errors/engine-error.js';
+import { EngineError } from '../../../errors/engine-error.js';
 import type { EngineContext } from '../../../engine/engine-context.js';
 import { imageHistory } from '../../../engine/images/history.js';
 import { importImage } from '../../../engine/images/import.js';
@@ -10,6 +10,7 @@ import { removeImage } from '../../../engine/images/remove.js';
 import { saveImages } from '../../../engine/images/save.js';
 import { tagImage } from '../../../engine/images/tag.js';
 import type { Router } from '../router.js';
+import { pullFromRegistry } from './registry.js';
 import { queryBool, queryFilters, type RequestContext } from '../request-context.js';
 import { commonHeaders, sendJson, sendStatus } from '../reply.js';
 
@@ -24,13 +25,7 @@ export function registerImageRoutes(router: Router, ctx: EngineContext): void {
 
   router.post('/images/create', async (rc) => {
     const fromImage = rc.query.get('fromImage');
-    if (fromImage) {
-      rc.req.resume();
-      const tag = rc.query.get('tag');
-      const wanted = tag ? `${fromImage}${tag.startsWith('sha256:') ? '@' : ':'}${tag}` : fromImage;
-      // 404 as Docker answers a pull of an unknown repository; `docker run` then prints this message.
-      throw notFound(`pulling from a registry is not supported yet: cannot pull ${wanted.replace(/^docker\.io\/(library\/)?/, '')}; add images with "docker load"`);
-    }
+    if (fromImage) return pullFromRegistry(rc, ctx, fromImage);
     const fromSrc = rc.query.get('fromSrc');
     if (fromSrc !== '-') {
       rc.req.resume();

@@ -50,10 +50,11 @@ export function registerSystemRoutes(router: Router, deps: SystemRouteDeps): voi
       if (!match(e)) return;
       res.write(JSON.stringify(withLegacyFields(e)) + '\n');
     };
-    if (sinceNs !== undefined) {
+    // moby replays its buffer when either bound is given; `until` is inclusive.
+    if (sinceNs !== undefined || untilNs !== undefined) {
       for (const e of deps.ctx.events.recent()) {
         const t = BigInt(e.timeNano);
-        if (t >= sinceNs && (untilNs === undefined || t < untilNs)) send(e);
+        if (t >= (sinceNs ?? 0n) && (untilNs === undefined || t <= untilNs)) send(e);
       }
     }
     const nowNs = BigInt(Date.now()) * 1_000_000n;
@@ -153,7 +154,7 @@ function infoBody(deps: SystemRouteDeps): Record<string, unknown> {
       ['Native Overlay Diff', 'true'],
       ['userxattr', 'false'],
     ],
-    Plugins: { Volume: ['local'], Network: ['host', 'null'], Authorization: null, Log: ['json-file'] },
+    Plugins: { Volume: ['local'], Network: ctx.settings.bridge === 'none' ? ['host', 'null'] : ['bridge', 'host', 'null'], Authorization: null, Log: ['json-file'] },
     MemoryLimit: true,
     SwapLimit: f.cgroupVersion === '2',
     CpuCfsPeriod: true,
@@ -204,7 +205,7 @@ function infoBody(deps: SystemRouteDeps): Record<string, unknown> {
     ContainerdCommit: { ID: '' },
     RuncCommit: { ID: f.runtimeVersions['runc']?.replace(/^runc version /, '') ?? '' },
     InitCommit: { ID: f.initVersion.replace(/^tini version /, '') },
-    SecurityOptions: f.cgroupVersion === '2' ? ['name=cgroupns'] : [],
+    SecurityOptions: ['name=seccomp,profile=builtin', ...(f.cgroupVersion === '2' ? ['name=cgroupns'] : [])],
     CDISpecDirs: [],
     Containerd: null,
     Warnings: [...deps.warnings],

@@ -1,0 +1,188 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { CommandSpec } from '../../argv/command-spec.js';
+import type { CliContext } from '../../cli-context.js';
+import { CliExit } from '../../cli-errors.js';
+import { humanSize } from '../../format/human-size.js';
+import { readJsonLines, type JsonMessage } from '../../../client/json-lines.js';
+import { looksLikeArchive, writeContextTar, writeDockerfileTar } from './context-tar.js';
+
+export interface BuildOptions {
+  context: string;
+  tags: string[];
+  file: string | undefined;
+  buildArgs: string[];
+  target: string | undefined;
+  noCache: boolean;
+  pull: boolean;
+  labels: string[];
+  quiet: boolean;
+  iidfile: string | undefined;
+  network: string | undefined;
+  addHosts: string[];
+  platform: string | undefined;
+  rm: boolean;
+  forceRm: boolean;
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream as AsyncIterable<Buffer>) chunks.push(c);
+  return Buffer.concat(chunks);
+}
+
+/** Makes the context tar in a temp file; returns its path and the Dockerfile's name inside it. */
+async function prepareContext(ctx: CliContext, opts: BuildOptions, tmp: string): Promise<{ tarPath: string; size: number; dockerfile?: string }> {
+  const tarPath = join(tmp, 'context.tar');
+  if (opts.context === '-') {
+    if (opts.file === '-') throw new CliExit(1, 'invalid argument: can\'t use stdin for both build context and dockerfile');
+    const input = await readAll(ctx.stdin);
+    if (looksLikeArchive(input.subarray(0, 512))) {
+      await writeFile(tarPath, input);
+      return { tarPath, size: input.length, ...(opts.file ? { dockerfile: opts.file } : {}) };
+    }
+    return { tarPath, size: await writeDockerfileTar(input, tarPath) };
+  }
+  const dir = resolve(opts.context);
+  const st = await stat(dir).catch(() => undefined);
+  if (!st) throw new CliExit(1, `unable to prepare context: path "${opts.context}" not found`);
+  if (st.isFile()) {
+    // berth extension: a local tarball as the context
+    await writeFile(tarPath, await readFile(dir));
+    return { tarPath, size: st.size, ...(opts.file ? { dockerfile: opts.file } : {}) };
+  }
+  let extra: { name: string; content: Buffer } | undefined;
+  let dockerfile = 'Dockerfile';
+  if (opts.file === '-') {
+    extra = { name: `.dockerfile.${randomBytes(10).toString('hex')}`, content: await readAll(ctx.stdin) };
+    dockerfile = extra.name;
+  } else if (opts.file !== undefined) {
+    const abs = isAbsolute(opts.file) ? opts.file : resolve(opts.file);
+    const rel = relative(dir, abs);
+    if (rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel)) {
+      const content = await readFile(abs).catch(() => {
+        throw new CliExit(1, `unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat ${abs}: no such file or directory`);
+      });
+      extra = { name: `.dockerfile.${randomBytes(10).toString('hex')}`, content };
+      dockerfile = extra.name;
+    } else {
+      dockerfile = rel.split(sep).join('/');
+    }
+  }
+  if (extra === undefined) {
+    const df = await stat(join(dir, dockerfile)).catch(() => undefined);
+    if (!df) throw new CliExit(1, `unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat ${join(dir, dockerfile)}: no such file or directory`);
+  }
+  const size = await writeContextTar(dir, tarPath, { keep: [dockerfile, '.dockerignore'], ...(extra ? { extra } : {}) });
+  return { tarPath, size, dockerfile };
+}
+
+export async function buildImage(ctx: CliContext, opts: BuildOptions): Promise<number> {
+  if (opts.iidfile) await rm(opts.iidfile, { force: true });
+  const tmp = await mkdtemp(join(tmpdir(), 'berth-build-'));
+  try {
+    const prepared = await prepareContext(ctx, opts, tmp);
+    const progress = opts.quiet ? undefined : ctx.stdout;
+    progress?.write(`Sending build context to Docker daemon  ${humanSize(prepared.size, 4)}\n`);
+    const buildArgs: Record<string, string | null> = {};
+    for (const a of opts.buildArgs) {
+      const eq = a.indexOf('=');
+      if (eq >= 0) buildArgs[a.slice(0, eq)] = a.slice(eq + 1);
+      else buildArgs[a] = ctx.env[a] ?? null;
+    }
+    const labels: Record<string, string> = {};
+    for (const l of opts.labels) {
+      const eq = l.indexOf('=');
+      labels[eq < 0 ? l : l.slice(0, eq)] = eq < 0 ? '' : l.slice(eq + 1);
+    }
+    const res = await ctx.client().transport.request('POST', '/build', {
+      query: {
+        t: opts.tags,
+        dockerfile: prepared.dockerfile,
+        buildargs: JSON.stringify(buildArgs),
+        labels: JSON.stringify(labels),
+        target: opts.target || undefined,
+        nocache: opts.noCache || undefined,
+        pull: opts.pull || undefined,
+        q: opts.quiet || undefined,
+        rm: opts.rm,
+        forcerm: opts.forceRm || undefined,
+        networkmode: opts.network || undefined,
+        extrahosts: opts.addHosts.length > 0 ? opts.addHosts : undefined,
+        platform: opts.platform || undefined,
+        version: '1',
+      },
+      body: createReadStream(prepared.tarPath),
+      contentType: 'application/x-tar',
+    });
+    let imageId: string | undefined;
+    let quietOut = '';
+    for await (const msg of readJsonLines<JsonMessage>(res)) {
+      if (msg.error !== undefined || msg.errorDetail?.message !== undefined) {
+        if (opts.quiet) ctx.stderr.write(quietOut);
+        const code = msg.errorDetail?.code ?? 0;
+        throw new CliExit(code === 0 ? 1 : code, msg.errorDetail?.message ?? msg.error ?? 'unknown error');
+      }
+      if (msg.aux !== undefined) {
+        const id = (msg.aux as { ID?: string }).ID;
+        if (typeof id === 'string') imageId = id;
+        continue;
+      }
+      if (msg.stream !== undefined) {
+        if (opts.quiet) quietOut += msg.stream;
+        else ctx.stdout.write(msg.stream);
+      }
+    }
+    if (opts.quiet) ctx.stdout.write(quietOut);
+    if (opts.iidfile && imageId !== undefined) await writeFile(opts.iidfile, imageId);
+    return 0;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+export const buildCommand: CommandSpec = {
+  path: ['image', 'build'],
+  aliases: [['build'], ['builder', 'build']],
+  usage: '[OPTIONS] PATH | URL | -',
+  description: 'Build an image from a Dockerfile',
+  args: { kind: 'exact', count: 1 },
+  flags: [
+    { long: 'add-host', kind: 'list', description: 'Add a custom host-to-IP mapping ("host:ip")' },
+    { long: 'build-arg', kind: 'list', description: 'Set build-time variables' },
+    { long: 'file', short: 'f', kind: 'string', description: 'Name of the Dockerfile (Default is "PATH/Dockerfile")' },
+    { long: 'force-rm', kind: 'bool', description: 'Always remove intermediate containers' },
+    { long: 'iidfile', kind: 'string', description: 'Write the image ID to the file' },
+    { long: 'label', kind: 'list', description: 'Set metadata for an image' },
+    { long: 'network', kind: 'string', description: 'Set the networking mode for the RUN instructions during build', defaultValue: 'default' },
+    { long: 'no-cache', kind: 'bool', description: 'Do not use cache when building the image' },
+    { long: 'platform', kind: 'string', description: 'Set platform if server is multi-platform capable' },
+    { long: 'pull', kind: 'bool', description: 'Always attempt to pull a newer version of the image' },
+    { long: 'quiet', short: 'q', kind: 'bool', description: 'Suppress the build output and print image ID on success' },
+    { long: 'rm', kind: 'bool', description: 'Remove intermediate containers after a successful build', defaultValue: true },
+    { long: 'tag', short: 't', kind: 'list', description: 'Name and optionally a tag in the "name:tag" format' },
+    { long: 'target', kind: 'string', description: 'Set the target build stage to build.' },
+  ],
+  async run(ctx, flags, args) {
+    return buildImage(ctx, {
+      context: args[0] ?? '.',
+      tags: flags.list('tag'),
+      file: flags.string('file'),
+      buildArgs: flags.list('build-arg'),
+      target: flags.string('target'),
+      noCache: flags.bool('no-cache'),
+      pull: flags.bool('pull'),
+      labels: flags.list('label'),
+      quiet: flags.bool('quiet'),
+      iidfile: flags.string('iidfile'),
+      network: flags.string('network'),
+      addHosts: flags.list('add-host'),
+      platform: flags.string('platform'),
+      rm: flags.bool('rm'),
+      forceRm: flags.bool('force-rm'),
+    });
+  },
+};

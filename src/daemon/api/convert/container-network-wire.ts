@@ -1,0 +1,82 @@
+import type { ContainerRecord, ContainerEndpointFacts } from '../../../engine/containers/container-model.js';
+
+/** The network name Docker shows for a container's mode ('container:' modes show none). */
+export function containerNetworkNames(c: ContainerRecord): string[] {
+  const mode = c.runtime.effectiveNetworkMode;
+  if (mode === 'container') return [];
+  if (mode === 'host') return ['host'];
+  if (mode === 'none' || mode === 'bridge-as-none') return [mode === 'none' ? 'none' : 'bridge'];
+  const requested = c.hostConfig.NetworkMode === 'default' ? 'bridge' : c.hostConfig.NetworkMode;
+  const configs = Object.entries(c.runtime.endpointConfigs ?? {});
+  // NetworkMode may name the network by id (or prefix); its endpoint config knows the name.
+  const primary = configs.find(([id]) => id.startsWith(requested))?.[1].networkName ?? requested;
+  const names = [primary];
+  for (const [, cfg] of configs) if (!names.includes(cfg.networkName)) names.push(cfg.networkName);
+  return names;
+}
+
+export function endpointWire(e: ContainerEndpointFacts | undefined): Record<string, unknown> {
+  return {
+    IPAMConfig: null,
+    Links: null,
+    Aliases: null,
+    MacAddress: e?.mac ?? '',
+    DriverOpts: null,
+    GwPriority: 0,
+    NetworkID: e?.networkId ?? '',
+    EndpointID: e?.endpointId ?? '',
+    Gateway: e?.gateway ?? '',
+    IPAddress: e?.ip ?? '',
+    IPPrefixLen: e?.prefix ?? 0,
+    IPv6Gateway: '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    DNSNames: null,
+  };
+}
+
+/** NetworkSettings.Networks keyed by network name. */
+export function networksWire(c: ContainerRecord): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name of containerNetworkNames(c)) {
+    const wire = endpointWire(c.runtime.network?.endpoints.find((e) => e.networkName === name));
+    const user = Object.entries(c.runtime.endpointConfigs ?? {}).find(([, cfg]) => cfg.networkName === name);
+    if (user) {
+      const [id, cfg] = user;
+      wire['NetworkID'] ||= id;
+      wire['Aliases'] = cfg.aliases.length > 0 ? cfg.aliases : null;
+      wire['DNSNames'] = [c.name, ...cfg.aliases, c.id.slice(0, 12)];
+      wire['IPAMConfig'] = cfg.ipv4 !== '' ? { IPv4Address: cfg.ipv4 } : null;
+    }
+    out[name] = wire;
+  }
+  return out;
+}
+
+/** NetworkSettings.Ports: bound ports with their host side, exposed ones as null. */
+export function portMapWire(c: ContainerRecord): Record<string, Array<{ HostIp: string; HostPort: string }> | null> {
+  const out: Record<string, Array<{ HostIp: string; HostPort: string }> | null> = {};
+  if (!c.state.Running || c.runtime.effectiveNetworkMode !== 'bridge') return out;
+  for (const key of Object.keys(c.config.ExposedPorts ?? {})) out[key] = null;
+  for (const p of c.runtime.network?.ports ?? []) {
+    const key = `${p.containerPort}/${p.proto}`;
+    (out[key] ??= []).push({ HostIp: p.hostIp === '' ? '0.0.0.0' : p.hostIp, HostPort: String(p.hostPort) });
+  }
+  return out;
+}
+
+/** The Ports list of GET /containers/json. */
+export function portListWire(c: ContainerRecord): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = [];
+  const published = new Set<string>();
+  for (const p of c.runtime.network?.ports ?? []) {
+    published.add(`${p.containerPort}/${p.proto}`);
+    out.push({ IP: p.hostIp === '' ? '0.0.0.0' : p.hostIp, PrivatePort: p.containerPort, PublicPort: p.hostPort, Type: p.proto });
+  }
+  for (const key of Object.keys(c.config.ExposedPorts ?? {})) {
+    if (published.has(key)) continue;
+    const [port = '0', proto = 'tcp'] = key.split('/');
+    out.push({ PrivatePort: Number(port), Type: proto });
+  }
+  return out;
+}

@@ -1,0 +1,68 @@
+import { invalidArgument } from '../../../errors/engine-error.js';
+import { type BuildMessage, BuildFailure, prepareBuild } from '../../../engine/build/build-image.js';
+import type { ContainerSupervisor } from '../../../engine/containers/supervisor.js';
+import type { Router } from '../router.js';
+import { queryBool, type RequestContext } from '../request-context.js';
+import { commonHeaders, sendJson } from '../reply.js';
+import { pruneBuildCache } from '../../../engine/build/prune-build-cache.js';
+
+export function registerBuildRoutes(router: Router, sup: ContainerSupervisor): void {
+  router.post('/build/prune', (rc) => sendJson(rc, 200, pruneBuildCache(sup.ctx)));
+  router.post('/build', async (rc) => {
+    const q = rc.query;
+    const prepared = await prepareBuild(sup, rc.req, {
+      dockerfile: q.get('dockerfile') ?? undefined,
+      tags: q.getAll('t').filter((t) => t !== ''),
+      buildArgs: jsonRecord(q.get('buildargs'), 'buildargs') as Record<string, string | null>,
+      target: q.get('target') || undefined,
+      noCache: queryBool(q, 'nocache'),
+      pull: queryBool(q, 'pull'),
+      labels: jsonRecord(q.get('labels'), 'labels') as Record<string, string>,
+      networkMode: q.get('networkmode') || undefined,
+      extraHosts: q.getAll('extrahosts').flatMap((h) => h.split(/[,\s]+/)).filter((h) => h !== ''),
+      platform: q.get('platform') || undefined,
+    });
+    try {
+      await streamBuild(rc, queryBool(q, 'q'), (emit) => prepared.run(emit, rc.signal));
+    } finally {
+      await prepared.dispose();
+    }
+  });
+}
+
+/** Docker's JSON message stream; with `q` only the image id (or, on failure, everything) is written. */
+async function streamBuild(rc: RequestContext, quiet: boolean, run: (emit: (m: BuildMessage) => void) => Promise<string>): Promise<void> {
+  const res = rc.res;
+  if (!res) return;
+  res.writeHead(200, { ...commonHeaders(), 'Content-Type': 'application/json' });
+  const buffered: BuildMessage[] = [];
+  const write = (m: unknown): void => {
+    if (!res.writableEnded && !res.destroyed) res.write(`${JSON.stringify(m)}\n`);
+  };
+  const emit = (m: BuildMessage): void => {
+    if (quiet && 'stream' in m) buffered.push(m);
+    else write(m);
+  };
+  try {
+    const id = await run(emit);
+    if (quiet) write({ stream: `${id}\n` });
+  } catch (err) {
+    if (quiet) for (const m of buffered) write(m);
+    const code = err instanceof BuildFailure ? err.code : 0;
+    const message = (err as Error).message;
+    write({ errorDetail: { ...(code !== 0 ? { code } : {}), message }, error: message });
+  }
+  res.end();
+}
+
+function jsonRecord(raw: string | null, name: string): Record<string, unknown> {
+  if (raw === null || raw === '') return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    throw invalidArgument(`invalid ${name} parameter: ${raw}`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalidArgument(`invalid ${name} parameter: ${raw}`);
+  return v as Record<string, unknown>;
+}

@@ -1,0 +1,152 @@
+import type { Duplex } from 'node:stream';
+import { invalidArgument } from '../../../errors/engine-error.js';
+import type { ContainerSupervisor } from '../../../engine/containers/supervisor.js';
+import { createExec, type ExecCreateOptions } from '../../../engine/exec/create.js';
+import { checkExecStartable, startExec, type ExecIo } from '../../../engine/exec/start.js';
+import { inspectExec } from '../../../engine/exec/inspect.js';
+import { resizeExecTty } from '../../../engine/exec/resize.js';
+import type { ExecRecord } from '../../../engine/exec/exec-model.js';
+import type { Router } from '../router.js';
+import { queryInt, readJsonBody, type RequestContext } from '../request-context.js';
+import { hijack, sendJson, sendStatus } from '../reply.js';
+import { MULTIPLEXED_STREAM, RAW_STREAM, frame } from '../stdcopy.js';
+
+export function registerExecRoutes(router: Router, sup: ContainerSupervisor): void {
+  router.post('/containers/:id/exec', async (ctx) => {
+    const body = await readJsonBody(ctx.req);
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidArgument('No exec command specified');
+    sendJson(ctx, 201, createExec(sup, ctx.params['id'] ?? '', body as ExecCreateOptions));
+  });
+
+  router.post('/exec/:id/start', (ctx) => handleExecStart(sup, ctx));
+
+  router.get('/exec/:id/json', async (ctx) => {
+    sendJson(ctx, 200, execInspectWire(await inspectExec(sup, ctx.params['id'] ?? '')));
+  });
+
+  router.post('/exec/:id/resize', async (ctx) => {
+    await resizeExecTty(sup, ctx.params['id'] ?? '', queryInt(ctx.query, 'h') ?? 0, queryInt(ctx.query, 'w') ?? 0);
+    sendStatus(ctx, 200);
+  });
+}
+
+interface ExecStartBody {
+  Detach?: boolean;
+  Tty?: boolean;
+  ConsoleSize?: [number, number] | null;
+}
+
+/**
+ * POST /exec/{id}/start: detached starts answer 200 at once; attached ones
+ * hijack the connection (101 for `Upgrade: tcp`) like container attach, and
+ * the stream closes only after the exit code is recorded — the CLI inspects
+ * it right after.
+ */
+async function handleExecStart(sup: ContainerSupervisor, ctx: RequestContext): Promise<void> {
+  const { body, rest } = ctx.upgradeSocket ? await readUpgradeBody(ctx) : { body: await readJsonBody(ctx.req), rest: Buffer.alloc(0) };
+  const opts = (typeof body === 'object' && body !== null ? body : {}) as ExecStartBody;
+  const id = ctx.params['id'] ?? '';
+  const e = checkExecStartable(sup, id);
+  if (opts.Detach) {
+    await startExec(sup, e.id, { detach: true, consoleSize: opts.ConsoleSize ?? null });
+    sendStatus(ctx, 200);
+    return;
+  }
+  const tty = e.config.Tty;
+  const socket: Duplex = hijack(ctx, tty ? RAW_STREAM : MULTIPLEXED_STREAM);
+  let closed = false;
+  const pending: Buffer[] = rest.length > 0 ? [rest] : [];
+  let stdinWriter: ((d: Buffer) => void) | undefined;
+  let stdinCloser: (() => void) | undefined;
+  let stdinEnded = false;
+  const io: ExecIo = {
+    write(stream, data) {
+      if (!closed) socket.write(tty ? data : frame(stream, data));
+    },
+    end() {
+      if (!closed) socket.end();
+    },
+    connectStdin(write, close) {
+      stdinWriter = write;
+      stdinCloser = close;
+      for (const chunk of pending.splice(0)) write(chunk);
+      if (stdinEnded) close();
+    },
+  };
+  socket.on('data', (chunk: Buffer) => {
+    if (!e.config.AttachStdin) return;
+    if (stdinWriter) stdinWriter(chunk);
+    else pending.push(chunk);
+  });
+  socket.on('end', () => {
+    stdinEnded = true;
+    stdinCloser?.();
+  });
+  socket.on('close', () => {
+    closed = true;
+  });
+  socket.on('error', () => {
+    closed = true;
+  });
+  socket.resume();
+  try {
+    await startExec(sup, e.id, { detach: false, consoleSize: opts.ConsoleSize ?? null, io });
+  } catch (err) {
+    io.write('stdout', Buffer.from(`${(err as Error).message}\r\n`));
+    io.end();
+  }
+}
+
+/** On an upgraded connection the JSON body arrives in the first bytes of the stream; what follows is stdin. */
+async function readUpgradeBody(ctx: RequestContext): Promise<{ body: unknown; rest: Buffer }> {
+  const length = Number(ctx.req.headers['content-length'] ?? 0);
+  let buf = ctx.upgradeHead ?? Buffer.alloc(0);
+  const socket = ctx.upgradeSocket;
+  if (socket && buf.length < length) {
+    buf = await new Promise<Buffer>((resolve, reject) => {
+      let acc = buf;
+      const onData = (chunk: Buffer): void => {
+        acc = Buffer.concat([acc, chunk]);
+        if (acc.length >= length) {
+          socket.off('data', onData);
+          socket.pause();
+          resolve(acc);
+        }
+      };
+      socket.on('data', onData);
+      socket.once('error', reject);
+      socket.once('end', () => resolve(acc));
+    });
+  }
+  const text = buf.subarray(0, length).toString('utf8').trim();
+  let body: unknown;
+  try {
+    body = text === '' ? undefined : JSON.parse(text);
+  } catch (err) {
+    throw invalidArgument(`invalid JSON: ${(err as Error).message}`);
+  }
+  const rest = buf.subarray(length);
+  return { body, rest };
+}
+
+function execInspectWire(e: ExecRecord): Record<string, unknown> {
+  return {
+    CanRemove: false,
+    ContainerID: e.containerId,
+    DetachKeys: e.config.DetachKeys,
+    ExitCode: e.state.ExitCode,
+    ID: e.id,
+    OpenStderr: e.config.AttachStderr,
+    OpenStdin: e.config.AttachStdin,
+    OpenStdout: e.config.AttachStdout,
+    ProcessConfig: {
+      arguments: e.config.Cmd.slice(1),
+      entrypoint: e.config.Cmd[0] ?? '',
+      privileged: e.config.Privileged,
+      tty: e.config.Tty,
+      ...(e.config.User !== '' ? { user: e.config.User } : {}),
+    },
+    Running: e.state.Running,
+    Pid: e.state.Pid,
+  };
+}

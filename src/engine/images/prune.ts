@@ -1,0 +1,40 @@
+import { listImages, tagsOfImage, containerCountsByImage } from '../../store/image-queries.js';
+import type { EngineContext } from '../engine-context.js';
+import { pruneMatcher } from '../containers/prune.js';
+import { layersSize } from '../system/df.js';
+import { imageCreatedSeconds } from './list.js';
+import { removeImage, type ImageDeleteItem } from './remove.js';
+import { toImageRecord } from './resolve.js';
+
+export interface ImagePruneReport {
+  ImagesDeleted: ImageDeleteItem[];
+  SpaceReclaimed: number;
+}
+
+/**
+ * POST /images/prune: dangling (untagged) images not used by any container,
+ * or with `dangling=false` every unused image; `until` and `label` filters.
+ * Reclaimed space is what the removed layers took.
+ */
+export async function pruneImages(ctx: EngineContext, filters: ReadonlyMap<string, readonly string[]>): Promise<ImagePruneReport> {
+  const rest = new Map([...filters].filter(([k]) => k !== 'dangling'));
+  const match = pruneMatcher(rest, ['label', 'label!', 'until']);
+  const danglingOnly = !(filters.get('dangling') ?? []).some((v) => ['false', '0'].includes(v.toLowerCase()));
+  const before = layersSize(ctx);
+  const report: ImagePruneReport = { ImagesDeleted: [], SpaceReclaimed: 0 };
+  const used = containerCountsByImage(ctx.db);
+  for (const row of listImages(ctx.db)) {
+    const image = toImageRecord(row);
+    if ((used.get(image.id) ?? 0) > 0) continue;
+    if (danglingOnly && tagsOfImage(ctx.db, image.id).length > 0) continue;
+    if (!match(image.config.config?.Labels ?? {}, imageCreatedSeconds(image) * 1000)) continue;
+    try {
+      report.ImagesDeleted.push(...(await removeImage(ctx, image.id, { force: true })));
+    } catch (err) {
+      ctx.log.warn('image prune: remove failed', { id: image.id, error: (err as Error).message });
+    }
+  }
+  report.SpaceReclaimed = Math.max(0, before - layersSize(ctx));
+  if (report.ImagesDeleted.length > 0) ctx.events.publish('image', 'prune', '', { reclaimed: String(report.SpaceReclaimed) });
+  return report;
+}

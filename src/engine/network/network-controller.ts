@@ -1,0 +1,379 @@
+import { randomBytes } from 'node:crypto';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { conflict, EngineError } from '../../errors/engine-error.js';
+import type { EngineContext } from '../engine-context.js';
+import { allContainers, getContainerById, requireContainer, saveContainerState } from '../containers/container-repo.js';
+import { nowRfc3339Nano, type ContainerRecord, type PublishedPort } from '../containers/container-model.js';
+import { cidrString, intToIp, macForIp, parseCidr, subnetsOverlap } from '../../network/ipv4.js';
+import { attachEndpoint, createNetns, deleteLink, ensureBridge, hostRoutes, linksOfBridge, removeNetns } from '../../network/links.js';
+import { enableIpForward, Netfilter } from '../../network/netfilter.js';
+import { startPortProxy, type PortProxy } from '../../network/port-proxy.js';
+import { allNetworks, allocateIp, findNetwork, insertNetwork, ipHolders, networkByName, releaseIp, releaseIps, type NetworkRecord } from './network-repo.js';
+import type { ContainerEndpointFacts } from '../containers/container-model.js';
+import { startDnsServer, type DnsServer } from '../../network/dns-server.js';
+import { dnsUpstreams, lookupOnNetwork } from './user-dns.js';
+
+export interface NetworkControllerOptions {
+  /** Default bridge interface name (--bridge); also the tag of this daemon's iptables chains. */
+  readonly bridge: string;
+  readonly bip: string | undefined;
+  readonly mtu: number;
+  readonly iptables: boolean;
+  readonly liveRestore: boolean;
+}
+
+/** Where free subnets are taken from, /24 at a time, skipping any in use on the host or by other networks. */
+const POOL_START = (10 << 24) + (88 << 16);
+const POOL_END = (10 << 24) + (100 << 16);
+
+/**
+ * The daemon's network state: bridges, this daemon's iptables chains,
+ * container namespaces and veths, and the userland proxies of published
+ * ports. Lifecycle: init() → reconcile() → connect()/release() per
+ * container start/exit → shutdown(). Everything it creates on the host is
+ * named so that reconcile() can find and remove what a crashed run left.
+ */
+export class NetworkController {
+  readonly netfilter: Netfilter;
+  private readonly proxies = new Map<string, PortProxy[]>();
+  /** The DNS responder of each user-defined network, by network id. */
+  private readonly dns = new Map<string, DnsServer>();
+
+  constructor(
+    private readonly ctx: EngineContext,
+    readonly opts: NetworkControllerOptions,
+  ) {
+    this.netfilter = new Netfilter(opts.bridge);
+  }
+
+  get netnsDir(): string {
+    return `${this.ctx.settings.execRoot}/netns`;
+  }
+
+  /** The predefined networks, the default bridge with its subnet, and this daemon's chains. */
+  async init(): Promise<void> {
+    const db = this.ctx.db;
+    for (const [name, driver] of [['host', 'host'], ['none', 'null']] as const) {
+      if (!networkByName(db, name)) insertNetwork(db, predefined(name, driver, '', '', ''));
+    }
+    let bridge = networkByName(db, 'bridge');
+    const wanted = this.opts.bip !== undefined ? { subnet: cidrString(parseCidr(this.opts.bip)), gateway: this.opts.bip.split('/')[0] ?? '' } : undefined;
+    if (bridge && (bridge.bridge !== this.opts.bridge || (wanted && (wanted.subnet !== bridge.subnet || wanted.gateway !== bridge.gateway)))) {
+      db.prepare('DELETE FROM networks WHERE id = ?').run(bridge.id);
+      bridge = undefined;
+    }
+    if (!bridge) {
+      const addr = wanted ?? (await this.freeSubnet());
+      bridge = predefined('bridge', 'bridge', this.opts.bridge, addr.subnet, addr.gateway);
+      bridge.options = {
+        'com.docker.network.bridge.default_bridge': 'true',
+        'com.docker.network.bridge.enable_icc': 'true',
+        'com.docker.network.bridge.enable_ip_masquerade': 'true',
+        'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0',
+        'com.docker.network.bridge.name': this.opts.bridge,
+        'com.docker.network.driver.mtu': String(this.opts.mtu),
+      };
+      insertNetwork(db, bridge);
+    }
+    if (this.opts.iptables) {
+      await this.netfilter.setup();
+      await enableIpForward();
+    }
+    for (const n of allNetworks(db)) if (n.driver === 'bridge') await this.upBridge(n);
+  }
+
+  private async upBridge(n: NetworkRecord): Promise<void> {
+    await ensureBridge(n.bridge, `${n.gateway}/${parseCidr(n.subnet).prefix}`, this.opts.mtu);
+    if (this.opts.iptables) {
+      await this.netfilter.removeBridge(n.bridge, n.subnet, n.internal);
+      await this.netfilter.addBridge(n.bridge, n.subnet, n.internal);
+    }
+    if (n.name !== 'bridge' && !this.dns.has(n.id)) {
+      try {
+        const upstreams = await dnsUpstreams();
+        this.dns.set(n.id, await startDnsServer({ address: n.gateway, lookup: (name) => lookupOnNetwork(this.ctx.db, n.id, n.name, name), upstreams }));
+      } catch (err) {
+        this.ctx.log.warn('DNS server for network failed to start', { network: n.name, error: (err as Error).message });
+      }
+    }
+  }
+
+  /** A new user-defined network: its bridge, rules and DNS server. */
+  async addNetwork(n: NetworkRecord): Promise<void> {
+    try {
+      await this.upBridge(n);
+    } catch (err) {
+      await this.removeNetwork(n);
+      throw err;
+    }
+  }
+
+  /** Undoes addNetwork(); the caller made sure no endpoint remains. */
+  async removeNetwork(n: NetworkRecord): Promise<void> {
+    await this.dns.get(n.id)?.close();
+    this.dns.delete(n.id);
+    if (this.opts.iptables) await this.netfilter.removeBridge(n.bridge, n.subnet, n.internal);
+    await deleteLink(n.bridge);
+  }
+
+  /** The first /24 of the pool that overlaps no host route and no network of ours. */
+  async freeSubnet(): Promise<{ subnet: string; gateway: string }> {
+    const taken = [...(await hostRoutes()), ...(await this.subnetsInUse())].map(parseCidr);
+    const count = (POOL_END - POOL_START) / 256;
+    // Daemons with other bridge names (test daemons) start at a spot of their own, so two starting at once rarely race for the same /24.
+    let offset = 0;
+    if (this.opts.bridge !== 'berth0') for (const ch of this.opts.bridge) offset = (offset * 31 + ch.charCodeAt(0)) % count;
+    for (let i = 0; i < count; i++) {
+      const base = POOL_START + ((offset + i) % count) * 256;
+      const candidate = { base, prefix: 24 };
+      if (!taken.some((t) => t.prefix > 0 && subnetsOverlap(t, candidate))) return { subnet: cidrString(candidate), gateway: intToIp(base + 1) };
+    }
+    throw conflict('could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
+  }
+
+  /** Subnets of this daemon's networks (other bridges on the host show in its routes). */
+  async subnetsInUse(): Promise<string[]> {
+    return allNetworks(this.ctx.db).map((n) => n.subnet).filter((s) => s !== '');
+  }
+
+  /** Sets up the container's namespace before the runtime creates it. */
+  async connect(c: ContainerRecord): Promise<void> {
+    const mode = c.runtime.effectiveNetworkMode;
+    if (mode === 'container') {
+      const ref = c.hostConfig.NetworkMode.slice('container:'.length);
+      const other = requireContainer(this.ctx.db, ref);
+      if (other.id === c.id) throw new EngineError('invalid_argument', 'cannot join own network');
+      if (!other.state.Running || other.state.Pid <= 0) throw conflict(`cannot join network of a non running container: ${ref}`);
+      c.runtime.network = { netnsPath: `/proc/${other.state.Pid}/ns/net`, shared: true, endpoints: [], ports: [] };
+      return;
+    }
+    if (mode !== 'bridge') return;
+    const primaryRef = c.hostConfig.NetworkMode === 'default' ? 'bridge' : c.hostConfig.NetworkMode;
+    const net = findNetwork(this.ctx.db, primaryRef);
+    if (!net) throw new EngineError('not_found', `network ${primaryRef} not found`);
+    const others = Object.keys(c.runtime.endpointConfigs ?? {})
+      .filter((id) => id !== net.id)
+      .map((id) => findNetwork(this.ctx.db, id))
+      .filter((n): n is NetworkRecord => n !== undefined);
+    const netnsPath = `${this.netnsDir}/${c.id}`;
+    c.runtime.network = { netnsPath, shared: false, endpoints: [], ports: [] };
+    try {
+      await createNetns(netnsPath);
+      const { ip } = await this.attachNetwork(c, net);
+      for (const other of others) await this.attachNetwork(c, other);
+      await this.writeHostsEntry(c, ip);
+      await this.publish(c, ip, net.bridge);
+    } catch (err) {
+      await this.release(c);
+      throw err;
+    }
+  }
+
+  /**
+   * Adds an endpoint on `net` to the container's namespace: the next free
+   * ethN, an address (the requested --ip if any), a veth into the bridge.
+   * The first endpoint carries the default route.
+   */
+  async attachNetwork(c: ContainerRecord, net: NetworkRecord): Promise<ContainerEndpointFacts> {
+    const facts = c.runtime.network;
+    if (!facts || facts.shared) throw conflict('container sharing network namespace with another container or host cannot be connected to any other network');
+    const used = new Set(facts.endpoints.map((e) => e.ifName ?? 'eth0'));
+    let index = 0;
+    while (used.has(`eth${index}`)) index++;
+    const ip = allocateIp(this.ctx.db, net, c.id, c.runtime.endpointConfigs?.[net.id]?.ipv4 || undefined);
+    const endpoint: ContainerEndpointFacts = {
+      networkId: net.id,
+      networkName: net.name,
+      endpointId: randomBytes(32).toString('hex'),
+      bridge: net.bridge,
+      hostIf: index === 0 ? `vb${c.id.slice(0, 11)}` : `vb${c.id.slice(0, 11)}${index}`,
+      ip,
+      prefix: parseCidr(net.subnet).prefix,
+      gateway: net.gateway,
+      mac: macForIp(ip),
+      ifName: `eth${index}`,
+    };
+    facts.endpoints.push(endpoint);
+    try {
+      await attachEndpoint({ ...endpoint, ifName: `eth${index}`, netnsPath: facts.netnsPath, mtu: this.opts.mtu, defaultRoute: index === 0, address: ip });
+    } catch (err) {
+      facts.endpoints = facts.endpoints.filter((e) => e !== endpoint);
+      releaseIp(this.ctx.db, c.id, net.id);
+      throw err;
+    }
+    return endpoint;
+  }
+
+  /** Removes the container's endpoint on one network (its veth and address). */
+  async detachNetwork(c: ContainerRecord, networkId: string): Promise<void> {
+    const facts = c.runtime.network;
+    const e = facts?.endpoints.find((x) => x.networkId === networkId);
+    if (facts && e) {
+      await deleteLink(e.hostIf);
+      facts.endpoints = facts.endpoints.filter((x) => x !== e);
+    }
+    releaseIp(this.ctx.db, c.id, networkId);
+  }
+
+  private async writeHostsEntry(c: ContainerRecord, ip: string): Promise<void> {
+    const current = await readFile(c.runtime.hostsPath, 'utf8').catch(() => '');
+    const names = c.config.Domainname !== '' ? `${c.config.Hostname}.${c.config.Domainname} ${c.config.Hostname}` : c.config.Hostname;
+    const kept = current.split('\n').filter((l) => l !== '' && !l.endsWith(`\t${names}`));
+    await writeFile(c.runtime.hostsPath, [...kept, `${ip}\t${names}`].join('\n') + '\n');
+  }
+
+  /** Binds every published port (proxy first: it holds the port), then the DNAT rule. */
+  private async publish(c: ContainerRecord, ip: string, bridge: string): Promise<void> {
+    const net = c.runtime.network;
+    if (!net) return;
+    const proxies: PortProxy[] = [];
+    this.proxies.set(c.id, proxies);
+    for (const want of wantedPorts(c)) {
+      const proxy = await bindInRange(want, ip);
+      proxies.push(proxy);
+      const published: PublishedPort = { proto: want.proto, containerPort: want.containerPort, hostIp: want.hostIp, hostPort: proxy.hostPort };
+      net.ports.push(published);
+      if (this.opts.iptables) await this.netfilter.addPort({ ...published, bridge, containerIp: ip });
+    }
+  }
+
+  /** Undoes connect(): proxies, rules, namespace, veth, addresses. Idempotent. */
+  async release(c: ContainerRecord): Promise<void> {
+    const net = c.runtime.network;
+    for (const p of this.proxies.get(c.id) ?? []) await p.close().catch(() => undefined);
+    this.proxies.delete(c.id);
+    if (net && !net.shared) {
+      for (const e of net.endpoints) {
+        if (this.opts.iptables) for (const p of net.ports) await this.netfilter.removePort({ ...p, bridge: e.bridge, containerIp: e.ip });
+        await deleteLink(e.hostIf);
+      }
+      await removeNetns(net.netnsPath);
+    }
+    releaseIps(this.ctx.db, c.id);
+    c.runtime.network = undefined;
+  }
+
+  /**
+   * After a daemon start: running containers get their rules and proxies
+   * back; what belongs to no running container (addresses, namespaces,
+   * veths) is removed.
+   */
+  async reconcile(): Promise<void> {
+    const running = new Set<string>();
+    for (const c of allContainers(this.ctx.db)) {
+      if (c.state.Running && c.runtime.network) {
+        running.add(c.id);
+        const net = c.runtime.network;
+        const endpoint = net.endpoints[0];
+        if (!endpoint || net.shared) continue;
+        const ports = net.ports;
+        net.ports = [];
+        const proxies: PortProxy[] = [];
+        this.proxies.set(c.id, proxies);
+        for (const p of ports) {
+          try {
+            proxies.push(await startPortProxy({ ...p, containerIp: endpoint.ip }));
+            net.ports.push(p);
+            if (this.opts.iptables) await this.netfilter.addPort({ ...p, bridge: endpoint.bridge, containerIp: endpoint.ip });
+          } catch (err) {
+            this.ctx.log.warn('re-publishing port failed', { id: c.id, port: p.hostPort, error: (err as Error).message });
+          }
+        }
+        saveContainerState(this.ctx.db, c);
+      } else if (c.runtime.network) {
+        await this.release(c);
+        saveContainerState(this.ctx.db, c);
+      }
+    }
+    for (const h of ipHolders(this.ctx.db)) if (!running.has(h.containerId)) releaseIps(this.ctx.db, h.containerId);
+    for (const f of await readdir(this.netnsDir).catch(() => [] as string[])) {
+      if (!running.has(f)) await removeNetns(`${this.netnsDir}/${f}`);
+    }
+    for (const n of allNetworks(this.ctx.db)) {
+      if (n.driver !== 'bridge') continue;
+      for (const link of await linksOfBridge(n.bridge)) {
+        if (link.startsWith('vb') && ![...running].some((id) => link.startsWith(`vb${id.slice(0, 11)}`))) await deleteLink(link);
+      }
+    }
+  }
+
+  /** At daemon exit: proxies always go; without live-restore the namespaces, bridges and chains go too. */
+  async shutdown(): Promise<void> {
+    for (const list of this.proxies.values()) for (const p of list) await p.close().catch(() => undefined);
+    this.proxies.clear();
+    for (const d of this.dns.values()) await d.close().catch(() => undefined);
+    this.dns.clear();
+    if (this.opts.liveRestore) return;
+    for (const c of allContainers(this.ctx.db)) {
+      if (!c.runtime.network) continue;
+      const fresh = getContainerById(this.ctx.db, c.id);
+      if (!fresh?.runtime.network) continue;
+      await this.release(fresh);
+      saveContainerState(this.ctx.db, fresh);
+    }
+    for (const f of await readdir(this.netnsDir).catch(() => [] as string[])) await removeNetns(`${this.netnsDir}/${f}`);
+    for (const n of allNetworks(this.ctx.db)) if (n.driver === 'bridge') await deleteLink(n.bridge);
+    if (this.opts.iptables) await this.netfilter.teardown();
+  }
+}
+
+function predefined(name: string, driver: NetworkRecord['driver'], bridge: string, subnet: string, gateway: string): NetworkRecord {
+  return {
+    id: randomBytes(32).toString('hex'),
+    name,
+    driver,
+    created: nowRfc3339Nano(),
+    bridge,
+    subnet,
+    gateway,
+    ipRange: '',
+    internal: false,
+    labels: {},
+    options: {},
+  };
+}
+
+interface WantedPort {
+  proto: 'tcp' | 'udp';
+  containerPort: number;
+  hostIp: string;
+  /** 0 = any free port; ranges are tried in order. */
+  hostPorts: number[];
+}
+
+/** PortBindings, plus every exposed port under PublishAllPorts (-P) on a free host port. */
+function wantedPorts(c: ContainerRecord): WantedPort[] {
+  const out: WantedPort[] = [];
+  const bindings = (c.hostConfig.PortBindings ?? {}) as Record<string, Array<{ HostIp?: string; HostPort?: string }> | null>;
+  const keys = new Set(Object.keys(bindings));
+  if (c.hostConfig.PublishAllPorts) for (const k of Object.keys(c.config.ExposedPorts ?? {})) keys.add(k);
+  for (const key of keys) {
+    const [portText = '', protoText = 'tcp'] = key.split('/');
+    const proto = protoText === 'udp' ? 'udp' : 'tcp';
+    const containerPort = Number(portText);
+    const list = bindings[key];
+    for (const b of list && list.length > 0 ? list : [{}]) {
+      const hp = b.HostPort ?? '';
+      let hostPorts = [0];
+      const range = /^(\d+)-(\d+)$/.exec(hp);
+      if (range) {
+        hostPorts = [];
+        for (let p = Number(range[1]); p <= Number(range[2]); p++) hostPorts.push(p);
+      } else if (hp !== '') hostPorts = [Number(hp)];
+      out.push({ proto, containerPort, hostIp: b.HostIp ?? '', hostPorts });
+    }
+  }
+  return out;
+}
+
+async function bindInRange(want: WantedPort, containerIp: string): Promise<PortProxy> {
+  let last: unknown;
+  for (const hostPort of want.hostPorts) {
+    try {
+      return await startPortProxy({ proto: want.proto, hostIp: want.hostIp, hostPort, containerIp, containerPort: want.containerPort });
+    } catch (err) {
+      last = err;
+    }
+  }
+  throw last;
+}

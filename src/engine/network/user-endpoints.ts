@@ -1,0 +1,49 @@
+import { invalidArgument, notFound } from '../../errors/engine-error.js';
+import type { EngineContext } from '../engine-context.js';
+import type { EndpointConfig } from '../containers/container-model.js';
+import { findNetwork } from './network-repo.js';
+
+/** NetworkingConfig.EndpointsConfig[<network>] as the engine takes it. */
+export interface EndpointRequest {
+  readonly aliases?: readonly string[];
+  readonly ipv4?: string;
+}
+
+/**
+ * The user networks a new container joins (its NetworkMode plus any other
+ * EndpointsConfig entry), and the DNS server its resolv.conf names: the
+ * primary user network's gateway. Docker points containers at 127.0.0.11
+ * with a resolver inside the namespace; Berth's DNS listens on the gateway instead.
+ */
+export function resolveEndpointConfigs(
+  ctx: EngineContext,
+  networkMode: string,
+  effectiveMode: string,
+  requested: Readonly<Record<string, EndpointRequest>>,
+): { configs: Record<string, EndpointConfig> | undefined; dnsServer: string | undefined } {
+  const entries = Object.entries(requested);
+  if (effectiveMode !== 'bridge') {
+    if (entries.some(([, r]) => (r.ipv4 ?? '') !== '')) throw invalidArgument('user specified IP address is supported on user defined networks only');
+    return { configs: undefined, dnsServer: undefined };
+  }
+  const primaryRef = networkMode === 'default' ? 'bridge' : networkMode;
+  const primary = findNetwork(ctx.db, primaryRef);
+  if (!primary) throw notFound(`network ${primaryRef} not found`);
+  const configs: Record<string, EndpointConfig> = {};
+  const onDefault = primary.name === 'bridge';
+  if (!onDefault) configs[primary.id] = { networkName: primary.name, aliases: [], ipv4: '' };
+  for (const [key, r] of entries) {
+    // docker CLI ≥ 25 sends an entry for its network mode even without --network, keyed "default".
+    const ref = key === 'default' ? 'bridge' : key;
+    const n = ref === primaryRef ? primary : findNetwork(ctx.db, ref);
+    if (!n) throw notFound(`network ${ref} not found`);
+    if (n.driver !== 'bridge') continue;
+    if (n.name === 'bridge') {
+      if ((r.ipv4 ?? '') !== '') throw invalidArgument('user specified IP address is supported on user defined networks only');
+      if ((r.aliases ?? []).length > 0) throw invalidArgument('network-scoped alias is supported only for containers in user defined networks');
+      continue;
+    }
+    configs[n.id] = { networkName: n.name, aliases: [...(r.aliases ?? [])], ipv4: r.ipv4 ?? '' };
+  }
+  return { configs: Object.keys(configs).length > 0 ? configs : undefined, dnsServer: onDefault ? undefined : primary.gateway };
+}

@@ -1,0 +1,102 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { hostCommand, tryHostCommand } from './host-command.js';
+
+/**
+ * Host links and network namespaces through iproute2 and util-linux.
+ * Lifecycle: ensureBridge → (createNetns → attachEndpoint … → removeNetns)* → deleteLink(bridge).
+ * A namespace is a bind mount of nsfs on a file the caller names (under the
+ * daemon's exec root), so it outlives the container's process and never shows in `ip netns`.
+ */
+
+/** Creates the bridge if missing, gives it its gateway address and brings it up. Idempotent. */
+export async function ensureBridge(name: string, gatewayCidr: string, mtu: number): Promise<void> {
+  if ((await tryHostCommand('ip', ['link', 'show', 'dev', name])).code !== 0) {
+    await hostCommand('ip', ['link', 'add', 'name', name, 'type', 'bridge']);
+  }
+  await hostCommand('ip', ['link', 'set', 'dev', name, 'mtu', String(mtu)]);
+  const addrs = await hostCommand('ip', ['-o', '-4', 'addr', 'show', 'dev', name]);
+  if (!addrs.includes(` ${gatewayCidr} `)) {
+    await hostCommand('ip', ['addr', 'flush', 'dev', name]);
+    await hostCommand('ip', ['addr', 'add', gatewayCidr, 'dev', name]);
+  }
+  await hostCommand('ip', ['link', 'set', 'dev', name, 'up']);
+}
+
+export async function linkExists(name: string): Promise<boolean> {
+  return (await tryHostCommand('ip', ['link', 'show', 'dev', name])).code === 0;
+}
+
+/** Deletes a link; a missing one is fine. */
+export async function deleteLink(name: string): Promise<void> {
+  await tryHostCommand('ip', ['link', 'delete', 'dev', name]);
+}
+
+/** Names of links enslaved to a bridge. */
+export async function linksOfBridge(bridge: string): Promise<string[]> {
+  const r = await tryHostCommand('ip', ['-o', 'link', 'show', 'master', bridge]);
+  if (r.code !== 0) return [];
+  return r.stdout
+    .split('\n')
+    .map((l) => /^\d+:\s+([^@:\s]+)/.exec(l)?.[1])
+    .filter((n): n is string => n !== undefined);
+}
+
+/** IPv4 routes of the host, as CIDR strings ("default" left out). */
+export async function hostRoutes(): Promise<string[]> {
+  const out = await hostCommand('ip', ['-4', 'route', 'show', 'table', 'all']);
+  return out
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .map((w) => (w[0] === 'local' || w[0] === 'broadcast' ? w[1] : w[0]))
+    .filter((d): d is string => d !== undefined && d !== '' && d !== 'default' && /^\d/.test(d))
+    .map((d) => (d.includes('/') ? d : `${d}/32`));
+}
+
+/** A new network namespace pinned at `path`. */
+export async function createNetns(path: string): Promise<void> {
+  await mkdir(path.slice(0, path.lastIndexOf('/')), { recursive: true });
+  await writeFile(path, '');
+  await hostCommand('unshare', [`--net=${path}`, 'true']);
+}
+
+/** Unpins and deletes a namespace file; the namespace (and its veth ends) goes once nothing uses it. */
+export async function removeNetns(path: string): Promise<void> {
+  await tryHostCommand('umount', [path]);
+  await rm(path, { force: true });
+}
+
+export interface EndpointLink {
+  readonly bridge: string;
+  /** Host-side veth name (≤ 15 chars). */
+  readonly hostIf: string;
+  /** Interface name inside the namespace (eth0, eth1…). */
+  readonly ifName: string;
+  readonly netnsPath: string;
+  readonly address: string;
+  readonly prefix: number;
+  readonly gateway: string;
+  readonly mac: string;
+  readonly mtu: number;
+  /** Set the default route through this endpoint's gateway. */
+  readonly defaultRoute: boolean;
+}
+
+/** A veth pair: one end on the bridge, the other configured inside the namespace. */
+export async function attachEndpoint(e: EndpointLink): Promise<void> {
+  await deleteLink(e.hostIf);
+  await hostCommand('ip', ['link', 'add', 'name', e.hostIf, 'mtu', String(e.mtu), 'type', 'veth', 'peer', 'name', e.ifName, 'netns', e.netnsPath]);
+  try {
+    await hostCommand('ip', ['link', 'set', 'dev', e.hostIf, 'master', e.bridge, 'up']);
+    const batch = [
+      'link set dev lo up',
+      `link set dev ${e.ifName} address ${e.mac}`,
+      `addr add ${e.address}/${e.prefix} dev ${e.ifName}`,
+      `link set dev ${e.ifName} up`,
+      ...(e.defaultRoute ? [`route replace default via ${e.gateway} dev ${e.ifName}`] : []),
+    ];
+    await hostCommand('nsenter', [`--net=${e.netnsPath}`, 'ip', '-batch', '-'], batch.join('\n') + '\n');
+  } catch (err) {
+    await deleteLink(e.hostIf);
+    throw err;
+  }
+}

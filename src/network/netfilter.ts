@@ -1,0 +1,124 @@
+import { hostCommand, tryHostCommand } from './host-command.js';
+
+/**
+ * One daemon's iptables rules, all in chains of its own named after its tag
+ * (the default bridge name), jumped to from the built-in chains. Another
+ * engine's chains (DOCKER, DOCKER-USER …) are never read or written.
+ * Lifecycle: setup() → add/remove rules … → teardown(). setup() flushes
+ * what a crashed run left, so the caller re-adds the rules it needs.
+ */
+export interface PortRule {
+  readonly bridge: string;
+  readonly proto: 'tcp' | 'udp';
+  readonly hostIp: string;
+  readonly hostPort: number;
+  readonly containerIp: string;
+  readonly containerPort: number;
+}
+
+type Table = 'nat' | 'filter';
+
+export class Netfilter {
+  readonly natChain: string;
+  readonly postChain: string;
+  readonly forwardChain: string;
+
+  constructor(readonly tag: string) {
+    this.natChain = `BERTH-${tag}`;
+    this.postChain = `BERTH-POST-${tag}`;
+    this.forwardChain = `BERTH-FWD-${tag}`;
+  }
+
+  private jumps(): Array<{ table: Table; chain: string; spec: string[] }> {
+    return [
+      { table: 'nat', chain: 'PREROUTING', spec: ['-m', 'addrtype', '--dst-type', 'LOCAL', '-j', this.natChain] },
+      { table: 'nat', chain: 'OUTPUT', spec: ['!', '-d', '127.0.0.0/8', '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', this.natChain] },
+      { table: 'nat', chain: 'POSTROUTING', spec: ['-j', this.postChain] },
+      { table: 'filter', chain: 'FORWARD', spec: ['-j', this.forwardChain] },
+    ];
+  }
+
+  /** Creates (or empties) the chains and installs the jumps once. */
+  async setup(): Promise<void> {
+    await this.teardown();
+    for (const [table, chain] of [['nat', this.natChain], ['nat', this.postChain], ['filter', this.forwardChain]] as const) {
+      await ipt(table, ['-N', chain]);
+    }
+    for (const j of this.jumps()) {
+      await ipt(j.table, j.chain === 'FORWARD' ? ['-I', j.chain, '1', ...j.spec] : ['-A', j.chain, ...j.spec]);
+    }
+  }
+
+  /** Removes the jumps and the chains; safe when nothing exists. */
+  async teardown(): Promise<void> {
+    for (const j of this.jumps()) {
+      for (let i = 0; i < 10; i++) if ((await tryIpt(j.table, ['-D', j.chain, ...j.spec])).code !== 0) break;
+    }
+    for (const [table, chain] of [['nat', this.natChain], ['nat', this.postChain], ['filter', this.forwardChain]] as const) {
+      await tryIpt(table, ['-F', chain]);
+      await tryIpt(table, ['-X', chain]);
+    }
+  }
+
+  private bridgeRules(bridge: string, subnet: string, internal: boolean): Array<{ table: Table; chain: string; spec: string[] }> {
+    const rules: Array<{ table: Table; chain: string; spec: string[] }> = [
+      { table: 'filter', chain: this.forwardChain, spec: ['-i', bridge, '-o', bridge, '-j', 'ACCEPT'] },
+    ];
+    if (internal) {
+      rules.push({ table: 'filter', chain: this.forwardChain, spec: ['-i', bridge, '!', '-o', bridge, '-j', 'DROP'] });
+      rules.push({ table: 'filter', chain: this.forwardChain, spec: ['!', '-i', bridge, '-o', bridge, '-j', 'DROP'] });
+      return rules;
+    }
+    rules.push(
+      { table: 'filter', chain: this.forwardChain, spec: ['-o', bridge, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'] },
+      { table: 'filter', chain: this.forwardChain, spec: ['-i', bridge, '!', '-o', bridge, '-j', 'ACCEPT'] },
+      { table: 'nat', chain: this.postChain, spec: ['-s', subnet, '!', '-o', bridge, '-j', 'MASQUERADE'] },
+    );
+    return rules;
+  }
+
+  async addBridge(bridge: string, subnet: string, internal: boolean): Promise<void> {
+    for (const r of this.bridgeRules(bridge, subnet, internal)) await ipt(r.table, ['-A', r.chain, ...r.spec]);
+  }
+
+  async removeBridge(bridge: string, subnet: string, internal: boolean): Promise<void> {
+    for (const r of this.bridgeRules(bridge, subnet, internal)) await tryIpt(r.table, ['-D', r.chain, ...r.spec]);
+  }
+
+  private portRules(p: PortRule): Array<{ table: Table; chain: string; spec: string[] }> {
+    const dst = p.hostIp === '' || p.hostIp === '0.0.0.0' ? [] : ['-d', `${p.hostIp}/32`];
+    return [
+      {
+        table: 'nat',
+        chain: this.natChain,
+        spec: ['!', '-i', p.bridge, ...dst, '-p', p.proto, '-m', p.proto, '--dport', String(p.hostPort), '-j', 'DNAT', '--to-destination', `${p.containerIp}:${p.containerPort}`],
+      },
+      {
+        table: 'filter',
+        chain: this.forwardChain,
+        spec: ['-d', `${p.containerIp}/32`, '!', '-i', p.bridge, '-o', p.bridge, '-p', p.proto, '-m', p.proto, '--dport', String(p.containerPort), '-j', 'ACCEPT'],
+      },
+    ];
+  }
+
+  async addPort(p: PortRule): Promise<void> {
+    for (const r of this.portRules(p)) await ipt(r.table, ['-A', r.chain, ...r.spec]);
+  }
+
+  async removePort(p: PortRule): Promise<void> {
+    for (const r of this.portRules(p)) await tryIpt(r.table, ['-D', r.chain, ...r.spec]);
+  }
+}
+
+async function ipt(table: Table, args: string[]): Promise<void> {
+  await hostCommand('iptables', ['-w', '-t', table, ...args]);
+}
+
+function tryIpt(table: Table, args: string[]): Promise<{ code: number }> {
+  return tryHostCommand('iptables', ['-w', '-t', table, ...args]);
+}
+
+/** Turns on IPv4 forwarding, as Docker does when it manages iptables. */
+export async function enableIpForward(): Promise<void> {
+  await hostCommand('sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1']).catch(() => undefined);
+}

@@ -1,0 +1,127 @@
+import { RegistryError } from './registry-error.js';
+import type { RegistryEndpoint } from './registry-endpoint.js';
+
+/** Credentials for one registry, as the daemon receives them in X-Registry-Auth. */
+export interface RegistryCredentials {
+  readonly username?: string;
+  readonly password?: string;
+  readonly identityToken?: string;
+  readonly registryToken?: string;
+}
+
+export interface RegistryRequest {
+  readonly headers?: Record<string, string>;
+  /** A body factory: called again when the request must be repeated after an auth challenge. */
+  readonly body?: () => Buffer | AsyncIterable<Uint8Array>;
+  /** `repository:name:pull,push` */
+  readonly scope?: string;
+  readonly signal?: AbortSignal;
+}
+
+const USER_AGENT = 'berth/0.1.0 (linux)';
+
+/**
+ * HTTP to one registry with the WWW-Authenticate challenge flow: a 401
+ * answers Basic (credentials sent as is) or Bearer (a token fetched from the
+ * realm for the request's scope, cached per scope); the request is then
+ * repeated once.
+ */
+export class RegistryClient {
+  private readonly tokens = new Map<string, string>();
+  private basic = false;
+
+  constructor(
+    readonly endpoint: RegistryEndpoint,
+    private readonly credentials: RegistryCredentials = {},
+  ) {}
+
+  get baseUrl(): string {
+    return `${this.endpoint.insecure ? 'http' : 'https'}://${this.endpoint.host}`;
+  }
+
+  /** Resolves a Location header (absolute or relative) against the registry. */
+  absolute(location: string): string {
+    return new URL(location, this.baseUrl).toString();
+  }
+
+  async request(method: string, pathOrUrl: string, req: RegistryRequest = {}): Promise<Response> {
+    const url = pathOrUrl.startsWith('http') ? pathOrUrl : this.baseUrl + pathOrUrl;
+    let res = await this.send(method, url, req);
+    if (res.status !== 401) return res;
+    const challenge = res.headers.get('www-authenticate') ?? '';
+    await res.body?.cancel().catch(() => undefined);
+    if (!(await this.answer(challenge, req.scope ?? '', req.signal))) {
+      throw new RegistryError(401, 'UNAUTHORIZED', 'no basic auth credentials');
+    }
+    res = await this.send(method, url, req);
+    return res;
+  }
+
+  private async send(method: string, url: string, req: RegistryRequest): Promise<Response> {
+    const headers: Record<string, string> = { 'User-Agent': USER_AGENT, ...req.headers };
+    const auth = this.authorization(req.scope ?? '');
+    if (auth) headers.Authorization = auth;
+    const body = req.body?.();
+    try {
+      return await fetch(url, {
+        method,
+        headers,
+        redirect: 'follow',
+        ...(body !== undefined ? { body: body as BodyInit, duplex: 'half' } : {}),
+        ...(req.signal ? { signal: req.signal } : {}),
+      } as RequestInit);
+    } catch (err) {
+      if ((err as Error).name === 'AbortError') throw err;
+      const cause = (err as Error & { cause?: Error }).cause;
+      const verb = method.charAt(0) + method.slice(1).toLowerCase();
+      throw new RegistryError(0, undefined, `${verb} "${url}": ${cause?.message ?? (err as Error).message}`);
+    }
+  }
+
+  private authorization(scope: string): string | undefined {
+    const token = this.tokens.get(scope) ?? this.tokens.get('');
+    if (token) return `Bearer ${token}`;
+    if (this.credentials.registryToken) return `Bearer ${this.credentials.registryToken}`;
+    if (this.basic && this.credentials.username !== undefined) {
+      return `Basic ${Buffer.from(`${this.credentials.username}:${this.credentials.password ?? ''}`).toString('base64')}`;
+    }
+    return undefined;
+  }
+
+  /** Handles a challenge; false when there is nothing to answer it with. */
+  private async answer(challenge: string, scope: string, signal?: AbortSignal): Promise<boolean> {
+    const scheme = challenge.split(/\s+/, 1)[0]?.toLowerCase();
+    if (scheme === 'basic') {
+      if (this.basic || this.credentials.username === undefined) return false;
+      this.basic = true;
+      return true;
+    }
+    if (scheme !== 'bearer') return false;
+    const params = parseChallengeParams(challenge.slice(challenge.indexOf(' ') + 1));
+    const realm = params.get('realm');
+    if (!realm) return false;
+    const url = new URL(realm);
+    if (params.get('service')) url.searchParams.set('service', params.get('service') ?? '');
+    const wanted = scope || params.get('scope') || '';
+    if (wanted) url.searchParams.set('scope', wanted);
+    const headers: Record<string, string> = { 'User-Agent': USER_AGENT };
+    if (this.credentials.username !== undefined) {
+      headers.Authorization = `Basic ${Buffer.from(`${this.credentials.username}:${this.credentials.password ?? ''}`).toString('base64')}`;
+    }
+    const res = await fetch(url, { headers, ...(signal ? { signal } : {}) });
+    if (!res.ok) throw await RegistryError.fromResponse(res, 'token');
+    const body = (await res.json()) as { token?: string; access_token?: string };
+    const token = body.token ?? body.access_token;
+    if (!token) return false;
+    this.tokens.set(scope, token);
+    return true;
+  }
+}
+
+/** `realm="https://x",service="y",scope="z"` → map. */
+export function parseChallengeParams(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const re = /(\w+)=(?:"([^"]*)"|([^,\s]*))/g;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) out.set((m[1] ?? '').toLowerCase(), m[2] ?? m[3] ?? '');
+  return out;
+}

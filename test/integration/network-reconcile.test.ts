@@ -1,0 +1,71 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { request } from 'node:http';
+import { loadBusybox, runCli, startBerthd, type BerthdHarness } from '../helpers/berthd-harness.js';
+
+function host(cmd: string, args: string[]): Promise<string> {
+  return new Promise((resolve) => execFile(cmd, args, { encoding: 'utf8' }, (_err, stdout) => resolve(stdout)));
+}
+
+function httpGet(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', timeout: 5_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (b: Buffer) => chunks.push(b));
+      res.on('end', () => resolve(Buffer.concat(chunks).toString()));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function eventually<T>(fn: () => Promise<T>): Promise<T> {
+  let last: unknown;
+  for (let i = 0; i < 40; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      last = err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw last;
+}
+
+describe('network state across a daemon crash', () => {
+  let h: BerthdHarness;
+  const run = (args: string[]) => runCli('docker', args, { env: h.env, timeoutMs: 60_000 });
+
+  before(async () => {
+    h = await startBerthd('net-reconcile');
+    await loadBusybox(h);
+  });
+  after(async () => {
+    await h?.stop();
+  });
+
+  test('after kill -9 and restart, a running container keeps its address and published port', async () => {
+    const r = await run(['run', '-d', '--name', 'srv', '-p', '127.0.0.1:0:80', 'busybox', 'sh', '-c', 'echo again > /tmp/index.html; exec httpd -f -p 80 -h /tmp']);
+    assert.equal(r.code, 0, r.stderr);
+    const other = await run(['run', '-d', '--name', 'other', 'busybox', 'sleep', '60']);
+    assert.equal(other.code, 0, other.stderr);
+    const port = Number((await run(['port', 'srv', '80'])).stdout.trim().split(':').pop());
+    const ip = (await run(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'srv'])).stdout.trim();
+    await h.kill9();
+    await h.restart();
+    assert.equal((await run(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'srv'])).stdout.trim(), ip);
+    assert.equal(await eventually(() => httpGet(port)), 'again\n');
+    const save = await host('iptables-save', ['-t', 'nat']);
+    assert.equal(save.split('\n').filter((l) => l.includes(`--dport ${port} `) && l.includes(`BERTH-${h.bridge}`)).length, 1, 'one DNAT rule, not a duplicate');
+  });
+
+  test('after stop nothing of ours is left', async () => {
+    const bridge = h.bridge;
+    await h.stop();
+    assert.doesNotMatch(await host('iptables-save', []), new RegExp(`BERTH-[A-Z]*-?${bridge}`));
+    assert.equal((await host('ip', ['-o', 'link', 'show', 'dev', bridge])).trim(), '');
+    assert.doesNotMatch(await host('ip', ['-o', 'link']), /vb[0-9a-f]{11}/);
+  });
+});
