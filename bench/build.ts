@@ -8,28 +8,18 @@
  * own tmpfs root (no bridge, no iptables). Prints medians and ratios.
  * Targets: cold ≤ 1× Docker, cached ≤ 0.5× Docker.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, openSync } from 'node:fs';
-import { mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { busyboxTarball, loadBusybox, mountsUnder, ping, runCli, startBerthd } from '../test/helpers/berthd-harness.js';
+import { busyboxTarball, loadBusybox, runCli, startBerthd } from '../test/helpers/berthd-harness.js';
+import { DOCKERD, startReferenceDockerd, type ReferenceDockerd } from '../test/helpers/reference-dockerd.js';
 
 const iterations = Number(process.env.BENCH_BUILD_ITERATIONS ?? 3);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 === 1 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
 };
-
-function sh(cmd: string, args: readonly string[]): Promise<number> {
-  return new Promise((resolve) => {
-    const c = spawn(cmd, args, { stdio: 'ignore' });
-    c.on('close', (code) => resolve(code ?? 1));
-    c.on('error', () => resolve(1));
-  });
-}
 
 async function makeContext(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
@@ -38,48 +28,15 @@ async function makeContext(dir: string): Promise<void> {
   await writeFile(`${dir}/big.bin`, randomBytes(20 * 1024 * 1024));
 }
 
-async function startDockerd(): Promise<{ env: NodeJS.ProcessEnv; stop: () => Promise<void> } | undefined> {
-  const dockerd = ['/usr/sbin/dockerd', '/usr/bin/dockerd'].find((p) => existsSync(p));
-  if (!dockerd) return undefined;
-  const root = `/tmp/berth-bench-build-docker-${randomBytes(3).toString('hex')}`;
-  await mkdir(root, { recursive: true });
-  const mounted = (await sh('mount', ['-t', 'tmpfs', '-o', 'mode=0755', 'tmpfs', root])) === 0;
-  await mkdir(`${root}/docker-config`, { recursive: true });
-  await writeFile(`${root}/daemon.json`, '{}');
-  const fd = openSync(`${root}/dockerd.log`, 'a');
-  const socket = `${root}/docker.sock`;
-  const child = spawn(
-    dockerd,
-    ['--data-root', `${root}/data`, '--exec-root', `${root}/exec`, '-H', `unix://${socket}`, '--pidfile', `${root}/docker.pid`,
-      '--config-file', `${root}/daemon.json`, '--bridge', 'none', '--iptables=false', '--ip6tables=false'],
-    { stdio: ['ignore', fd, fd] },
-  );
-  closeSync(fd);
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    }
-    for (const m of (await mountsUnder(root)).filter((p) => p !== root)) if ((await sh('umount', [m])) !== 0) await sh('umount', ['-l', m]);
-    if (mounted && (await sh('umount', [root])) !== 0) await sh('umount', ['-l', root]);
-    await rmdir(root).catch(() => rm(root, { recursive: true, force: true }));
-  };
-  const deadline = Date.now() + 60_000;
-  while (!(existsSync(socket) && (await ping(socket)))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop();
-      throw new Error('dockerd did not come up');
-    }
-    await sleep(100);
-  }
-  const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: `${root}/docker-config` };
-  delete env.DOCKER_CONTEXT;
-  const load = await runCli('docker', ['load'], { env, input: await busyboxTarball(), timeoutMs: 120_000 });
+async function startDockerd(): Promise<ReferenceDockerd | undefined> {
+  if (!DOCKERD) return undefined;
+  const ref = await startReferenceDockerd();
+  const load = await runCli('docker', ['load'], { env: ref.env, input: await busyboxTarball(), timeoutMs: 120_000 });
   if (load.code !== 0) {
-    await stop();
+    await ref.stop();
     throw new Error(`docker load failed: ${load.stderr}`);
   }
-  return { env, stop };
+  return ref;
 }
 
 async function measure(env: NodeJS.ProcessEnv, context: string): Promise<{ cold: number; cached: number }> {

@@ -1,10 +1,15 @@
 /**
  * Issue 3's benchmarks, run by bench/run.ts on each engine through the docker CLI:
  * `exec true` latency on a running container, and `stats --no-stream` with 20
- * running containers (Docker's stream=false takes two readings a second apart).
+ * running containers (Docker's stream=false takes two readings a second apart),
+ * and the memory of the per-container monitor processes (PSS) with 10 running.
  */
+import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import type { CliResult } from '../test/helpers/berthd-harness.js';
+
+export const MONITOR_CONTAINERS = 10;
+export const MONITOR_PSS_LABEL = `monitor PSS per running container (${MONITOR_CONTAINERS} running)`;
 
 type Docker = (args: string[], timeoutMs?: number) => Promise<CliResult>;
 
@@ -25,13 +30,51 @@ async function timeIt(n: number, fn: () => Promise<unknown>): Promise<number[]> 
   return out;
 }
 
-/** Returns sample lists keyed by metric label (ms). */
+/** Proportional set size of one process, KiB (shared pages split among their users). */
+async function pssKiB(pid: number): Promise<number> {
+  const text = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8').catch(() => '');
+  const kb = /^Pss:\s+(\d+)\s+kB/m.exec(text)?.[1];
+  return kb === undefined ? NaN : Number(kb);
+}
+
+async function parentOf(pid: number): Promise<{ pid: number; comm: string } | undefined> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const ppid = Number(/^PPid:\s+(\d+)/m.exec(status)?.[1] ?? NaN);
+  if (!Number.isInteger(ppid) || ppid <= 1) return undefined;
+  const comm = (await readFile(`/proc/${ppid}/comm`, 'utf8').catch(() => '')).trim();
+  return { pid: ppid, comm };
+}
+
+/**
+ * Per-container monitor memory: the parent of each container's init process
+ * is its monitor (conmon for Berth, containerd-shim-runc-v2 for Docker); the
+ * mean PSS of those monitors over the running containers, in MiB.
+ */
+export async function monitorPssPerContainer(docker: Docker, ids: readonly string[]): Promise<{ mib: number; monitors: string[] }> {
+  const pids = (await docker(['inspect', '-f', '{{.State.Pid}}', ...ids])).stdout.trim().split('\n').map(Number);
+  const monitors = new Map<number, string>();
+  for (const pid of pids) {
+    const parent = await parentOf(pid);
+    if (parent) monitors.set(parent.pid, parent.comm);
+  }
+  let total = 0;
+  for (const pid of monitors.keys()) total += await pssKiB(pid);
+  return { mib: total / 1024 / ids.length, monitors: [...new Set(monitors.values())] };
+}
+
+/** Returns sample lists keyed by metric label (ms; the monitor PSS label is MiB). */
 export async function measureExecAndStats(docker: Docker, iterations: number, statsContainers = 20): Promise<Record<string, number[]>> {
   const out: Record<string, number[]> = {};
   const ids: string[] = [];
   try {
     for (let i = 0; i < statsContainers; i++) {
       ids.push((await docker(['run', '-d', '--network', 'none', 'busybox', 'sleep', '3600'])).stdout.trim());
+      if (ids.length === MONITOR_CONTAINERS) {
+        await new Promise((r) => setTimeout(r, 1_000));
+        const m = await monitorPssPerContainer(docker, ids);
+        out[MONITOR_PSS_LABEL] = [m.mib];
+        process.stderr.write(`monitor PSS per container ${m.mib.toFixed(2)} MiB (${m.monitors.join(', ')})\n`);
+      }
     }
     const target = ids[0] ?? '';
     out['exec true (docker CLI)'] = await timeIt(iterations, () => docker(['exec', target, 'true']));

@@ -24,7 +24,7 @@ import {
   startBerthd,
   type CliResult,
 } from '../test/helpers/berthd-harness.js';
-import { measureExecAndStats } from './exec-stats.js';
+import { MONITOR_PSS_LABEL, measureExecAndStats } from './exec-stats.js';
 
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 20);
 const psContainers = Number(process.env.BENCH_PS_CONTAINERS ?? 100);
@@ -163,7 +163,9 @@ async function measure(engine: Engine): Promise<Results> {
   }
 
   step('exec and stats');
-  for (const [label, samples] of Object.entries(await measureExecAndStats(docker, iterations))) results[label] = metric('ms', samples);
+  for (const [label, samples] of Object.entries(await measureExecAndStats(docker, iterations))) {
+    results[label] = metric(label === MONITOR_PSS_LABEL ? 'MiB' : 'ms', samples);
+  }
 
   step('RSS after the workload');
   await sleep(2_000);

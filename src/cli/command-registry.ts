@@ -1,5 +1,6 @@
 import type { CommandSpec } from './argv/command-spec.js';
 import { createCommand } from './commands/container/create.js';
+import { attachCommand } from './commands/container/attach.js';
 import { execCommand } from './commands/container/exec.js';
 import { updateCommand } from './commands/container/update.js';
 import { statsCommand } from './commands/container/stats.js';
@@ -43,7 +44,7 @@ import { STORAGE_COMMANDS } from './commands/storage-commands.js';
 import { NETWORK_COMMANDS } from './commands/network/network-commands.js';
 
 export const COMMANDS: readonly CommandSpec[] = [
-  createCommand, execCommand, updateCommand, statsCommand, topCommand, eventsCommand, containerInspectCommand, killCommand, logsCommand, lsCommand, pauseCommand, portCommand, renameCommand,
+  createCommand, attachCommand, execCommand, updateCommand, statsCommand, topCommand, eventsCommand, containerInspectCommand, killCommand, logsCommand, lsCommand, pauseCommand, portCommand, renameCommand,
   restartCommand, rmCommand, runCommand, startCommand, stopCommand, unpauseCommand, waitCommand,
   historyCommand, importCommand, imageInspectCommand, loadCommand, imageLsCommand, pullCommand, imageRmCommand,
   saveCommand, tagCommand, infoCommand, inspectCommand, versionCommand, buildCommand, builderPruneCommand,

@@ -116,7 +116,7 @@ async function main(): Promise<void> {
   const network =
     config.bridge === 'none'
       ? undefined
-      : new NetworkController(ctx, { bridge: config.bridge, bip: config.bip, mtu: config.mtu, iptables: config.iptables, liveRestore: config.liveRestore });
+      : new NetworkController(ctx, { bridge: config.bridge, bip: config.bip, mtu: config.mtu, iptables: config.iptables, liveRestore: config.liveRestore, icc: config.icc, userlandProxy: config.userlandProxy, ipForward: config.ipForward, fixedCidr: config.fixedCidr, addressPools: config.defaultAddressPools });
   if (network) {
     registerNetworkController(ctx, network);
     await network.init();

@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { invalidArgument } from '../errors/engine-error.js';
 
@@ -73,10 +73,33 @@ export async function decompressStream(source: Readable): Promise<{ stream: Read
   }
 }
 
+/**
+ * Upper bound on the bytes one compressed stream may expand to (a gzip of
+ * zeros expands ~1000×): BERTH_MAX_DECOMPRESSED_BYTES, default 64 GiB.
+ */
+export function maxDecompressedBytes(): number {
+  const v = Number(process.env.BERTH_MAX_DECOMPRESSED_BYTES);
+  return Number.isSafeInteger(v) && v > 0 ? v : 64 * 1024 ** 3;
+}
+
 function chain(source: Readable, transform: NodeJS.ReadWriteStream): Readable {
-  const out = transform as unknown as Readable;
+  const inflater = transform as unknown as Readable;
+  const limit = maxDecompressedBytes();
+  let total = 0;
+  const out = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      total += chunk.length;
+      if (total > limit) cb(invalidArgument(`decompressed archive exceeds the limit of ${limit} bytes (BERTH_MAX_DECOMPRESSED_BYTES); refusing a possible decompression bomb`));
+      else cb(null, chunk);
+    },
+  });
   source.on('error', (err) => out.destroy(err));
-  out.on('close', () => source.destroy());
+  inflater.on('error', (err) => out.destroy(err));
+  out.on('close', () => {
+    inflater.destroy();
+    source.destroy();
+  });
   source.pipe(transform);
+  inflater.pipe(out);
   return out;
 }

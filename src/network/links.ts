@@ -79,12 +79,16 @@ export interface EndpointLink {
   readonly mtu: number;
   /** Set the default route through this endpoint's gateway. */
   readonly defaultRoute: boolean;
+  /** IPv6 address (nodad, as Docker), prefix and gateway, when the network has IPv6. */
+  readonly ipv6?: string;
+  readonly prefix6?: number;
+  readonly gateway6?: string;
 }
 
 /** A veth pair: one end on the bridge, the other configured inside the namespace. */
 export async function attachEndpoint(e: EndpointLink): Promise<void> {
   await deleteLink(e.hostIf);
-  await hostCommand('ip', ['link', 'add', 'name', e.hostIf, 'mtu', String(e.mtu), 'type', 'veth', 'peer', 'name', e.ifName, 'netns', e.netnsPath]);
+  await hostCommand('ip', ['link', 'add', 'name', e.hostIf, 'mtu', String(e.mtu), 'type', 'veth', 'peer', 'name', e.ifName, 'mtu', String(e.mtu), 'netns', e.netnsPath]);
   try {
     await hostCommand('ip', ['link', 'set', 'dev', e.hostIf, 'master', e.bridge, 'up']);
     const batch = [
@@ -93,10 +97,18 @@ export async function attachEndpoint(e: EndpointLink): Promise<void> {
       `addr add ${e.address}/${e.prefix} dev ${e.ifName}`,
       `link set dev ${e.ifName} up`,
       ...(e.defaultRoute ? [`route replace default via ${e.gateway} dev ${e.ifName}`] : []),
+      ...(e.ipv6 !== undefined ? [`addr add ${e.ipv6}/${e.prefix6 ?? 64} dev ${e.ifName} nodad`] : []),
+      ...(e.ipv6 !== undefined && e.defaultRoute && e.gateway6 !== undefined ? [`route replace default via ${e.gateway6} dev ${e.ifName}`] : []),
     ];
     await hostCommand('nsenter', [`--net=${e.netnsPath}`, 'ip', '-batch', '-'], batch.join('\n') + '\n');
   } catch (err) {
     await deleteLink(e.hostIf);
     throw err;
   }
+}
+
+/** Gives a bridge its IPv6 gateway address (nodad: usable at once). Idempotent. */
+export async function ensureBridgeIpv6(name: string, gatewayCidr: string): Promise<void> {
+  await hostCommand('sysctl', ['-q', '-w', `net.ipv6.conf.${name}.disable_ipv6=0`]).catch(() => undefined);
+  await hostCommand('ip', ['-6', 'addr', 'replace', gatewayCidr, 'dev', name, 'nodad']);
 }

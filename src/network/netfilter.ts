@@ -22,17 +22,30 @@ export class Netfilter {
   readonly natChain: string;
   readonly postChain: string;
   readonly forwardChain: string;
+  /** Docker's DOCKER-ISOLATION-STAGE-1/2 in chains of our own: traffic leaving one of our bridges for another is dropped. */
+  readonly isoChain1: string;
+  readonly isoChain2: string;
 
-  constructor(readonly tag: string) {
+  /** `hairpin` (userland-proxy: false): DNAT also serves loopback and traffic from the bridge itself, as Docker's hairpin mode. */
+  constructor(
+    readonly tag: string,
+    readonly hairpin = false,
+  ) {
     this.natChain = `BERTH-${tag}`;
     this.postChain = `BERTH-POST-${tag}`;
     this.forwardChain = `BERTH-FWD-${tag}`;
+    this.isoChain1 = `BERTH-ISO1-${tag}`;
+    this.isoChain2 = `BERTH-ISO2-${tag}`;
+  }
+
+  private chains(): ReadonlyArray<readonly [Table, string]> {
+    return [['nat', this.natChain], ['nat', this.postChain], ['filter', this.forwardChain], ['filter', this.isoChain1], ['filter', this.isoChain2]];
   }
 
   private jumps(): Array<{ table: Table; chain: string; spec: string[] }> {
     return [
       { table: 'nat', chain: 'PREROUTING', spec: ['-m', 'addrtype', '--dst-type', 'LOCAL', '-j', this.natChain] },
-      { table: 'nat', chain: 'OUTPUT', spec: ['!', '-d', '127.0.0.0/8', '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', this.natChain] },
+      { table: 'nat', chain: 'OUTPUT', spec: [...(this.hairpin ? [] : ['!', '-d', '127.0.0.0/8']), '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', this.natChain] },
       { table: 'nat', chain: 'POSTROUTING', spec: ['-j', this.postChain] },
       { table: 'filter', chain: 'FORWARD', spec: ['-j', this.forwardChain] },
     ];
@@ -41,9 +54,8 @@ export class Netfilter {
   /** Creates (or empties) the chains and installs the jumps once. */
   async setup(): Promise<void> {
     await this.teardown();
-    for (const [table, chain] of [['nat', this.natChain], ['nat', this.postChain], ['filter', this.forwardChain]] as const) {
-      await ipt(table, ['-N', chain]);
-    }
+    for (const [table, chain] of this.chains()) await ipt(table, ['-N', chain]);
+    await ipt('filter', ['-A', this.forwardChain, '-j', this.isoChain1]);
     for (const j of this.jumps()) {
       await ipt(j.table, j.chain === 'FORWARD' ? ['-I', j.chain, '1', ...j.spec] : ['-A', j.chain, ...j.spec]);
     }
@@ -54,19 +66,26 @@ export class Netfilter {
     for (const j of this.jumps()) {
       for (let i = 0; i < 10; i++) if ((await tryIpt(j.table, ['-D', j.chain, ...j.spec])).code !== 0) break;
     }
-    for (const [table, chain] of [['nat', this.natChain], ['nat', this.postChain], ['filter', this.forwardChain]] as const) {
-      await tryIpt(table, ['-F', chain]);
-      await tryIpt(table, ['-X', chain]);
-    }
+    for (const [table, chain] of this.chains()) await tryIpt(table, ['-F', chain]);
+    for (const [table, chain] of this.chains()) await tryIpt(table, ['-X', chain]);
   }
 
-  private bridgeRules(bridge: string, subnet: string, internal: boolean): Array<{ table: Table; chain: string; spec: string[] }> {
+  /**
+   * Per bridge, as Docker: isolation from our other bridges (stage 1 sends
+   * what leaves the bridge to stage 2, which drops it when it enters
+   * another of our bridges); container-to-container traffic accepted, or
+   * dropped when `icc` is off; an internal network neither leaves its
+   * bridge nor is reached from outside it and has no MASQUERADE.
+   */
+  private bridgeRules(bridge: string, subnet: string, internal: boolean, icc: boolean): Array<{ table: Table; chain: string; spec: string[] }> {
     const rules: Array<{ table: Table; chain: string; spec: string[] }> = [
-      { table: 'filter', chain: this.forwardChain, spec: ['-i', bridge, '-o', bridge, '-j', 'ACCEPT'] },
+      { table: 'filter', chain: this.isoChain1, spec: ['-i', bridge, '!', '-o', bridge, '-j', this.isoChain2] },
+      { table: 'filter', chain: this.isoChain2, spec: ['-o', bridge, '-j', 'DROP'] },
+      { table: 'filter', chain: this.forwardChain, spec: ['-i', bridge, '-o', bridge, '-j', icc ? 'ACCEPT' : 'DROP'] },
     ];
     if (internal) {
-      rules.push({ table: 'filter', chain: this.forwardChain, spec: ['-i', bridge, '!', '-o', bridge, '-j', 'DROP'] });
-      rules.push({ table: 'filter', chain: this.forwardChain, spec: ['!', '-i', bridge, '-o', bridge, '-j', 'DROP'] });
+      rules.push({ table: 'filter', chain: this.isoChain1, spec: ['-i', bridge, '!', '-o', bridge, '-j', 'DROP'] });
+      rules.push({ table: 'filter', chain: this.isoChain1, spec: ['!', '-i', bridge, '-o', bridge, '-j', 'DROP'] });
       return rules;
     }
     rules.push(
@@ -74,15 +93,17 @@ export class Netfilter {
       { table: 'filter', chain: this.forwardChain, spec: ['-i', bridge, '!', '-o', bridge, '-j', 'ACCEPT'] },
       { table: 'nat', chain: this.postChain, spec: ['-s', subnet, '!', '-o', bridge, '-j', 'MASQUERADE'] },
     );
+    // Loopback clients DNATed to a container need a source the container can answer (with route_localnet on the bridge).
+    if (this.hairpin) rules.push({ table: 'nat', chain: this.postChain, spec: ['-s', '127.0.0.0/8', '-o', bridge, '-m', 'addrtype', '--src-type', 'LOCAL', '-j', 'MASQUERADE'] });
     return rules;
   }
 
-  async addBridge(bridge: string, subnet: string, internal: boolean): Promise<void> {
-    for (const r of this.bridgeRules(bridge, subnet, internal)) await ipt(r.table, ['-A', r.chain, ...r.spec]);
+  async addBridge(bridge: string, subnet: string, internal: boolean, icc = true): Promise<void> {
+    for (const r of this.bridgeRules(bridge, subnet, internal, icc)) await ipt(r.table, ['-A', r.chain, ...r.spec]);
   }
 
-  async removeBridge(bridge: string, subnet: string, internal: boolean): Promise<void> {
-    for (const r of this.bridgeRules(bridge, subnet, internal)) await tryIpt(r.table, ['-D', r.chain, ...r.spec]);
+  async removeBridge(bridge: string, subnet: string, internal: boolean, icc = true): Promise<void> {
+    for (const r of this.bridgeRules(bridge, subnet, internal, icc)) await tryIpt(r.table, ['-D', r.chain, ...r.spec]);
   }
 
   private portRules(p: PortRule): Array<{ table: Table; chain: string; spec: string[] }> {
@@ -91,7 +112,7 @@ export class Netfilter {
       {
         table: 'nat',
         chain: this.natChain,
-        spec: ['!', '-i', p.bridge, ...dst, '-p', p.proto, '-m', p.proto, '--dport', String(p.hostPort), '-j', 'DNAT', '--to-destination', `${p.containerIp}:${p.containerPort}`],
+        spec: [...(this.hairpin ? [] : ['!', '-i', p.bridge]), ...dst, '-p', p.proto, '-m', p.proto, '--dport', String(p.hostPort), '-j', 'DNAT', '--to-destination', `${p.containerIp}:${p.containerPort}`],
       },
       {
         table: 'filter',
@@ -121,4 +142,9 @@ function tryIpt(table: Table, args: string[]): Promise<{ code: number }> {
 /** Turns on IPv4 forwarding, as Docker does when it manages iptables. */
 export async function enableIpForward(): Promise<void> {
   await hostCommand('sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1']).catch(() => undefined);
+}
+
+/** Lets DNAT send loopback-sourced packets out of the bridge (userland-proxy: false), as Docker does. */
+export async function enableRouteLocalnet(bridge: string): Promise<void> {
+  await hostCommand('sysctl', ['-q', '-w', `net.ipv4.conf.${bridge}.route_localnet=1`]);
 }

@@ -22,6 +22,8 @@ export interface PortProxyTarget {
   readonly hostPort: number;
   readonly containerIp: string;
   readonly containerPort: number;
+  /** Only hold the port (userland-proxy: false): the kernel's DNAT serves every connection, loopback included. */
+  readonly holdOnly?: boolean;
 }
 
 const UDP_IDLE_MS = 90_000;
@@ -38,8 +40,13 @@ function bindError(err: NodeJS.ErrnoException, t: PortProxyTarget): Error {
 
 async function startTcp(t: PortProxyTarget): Promise<PortProxy> {
   const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = connect({ host: t.containerIp, port: t.containerPort });
+  // Half-closes pass through (as docker-proxy's CloseWrite): a peer that is done sending may still receive.
+  const server: Server = createServer({ allowHalfOpen: true }, (client) => {
+    if (t.holdOnly === true) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect({ host: t.containerIp, port: t.containerPort, allowHalfOpen: true });
     sockets.add(client);
     sockets.add(upstream);
     const end = (): void => {
@@ -76,6 +83,7 @@ async function startUdp(t: PortProxyTarget): Promise<PortProxy> {
   const server = createSocket({ type: 'udp4', reuseAddr: false });
   const flows = new Map<string, { sock: UdpSocket; timer: NodeJS.Timeout }>();
   server.on('message', (msg, rinfo) => {
+    if (t.holdOnly === true) return;
     const key = `${rinfo.address}:${rinfo.port}`;
     let flow = flows.get(key);
     if (!flow) {

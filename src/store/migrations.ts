@@ -135,4 +135,11 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE networks ADD COLUMN attachable INTEGER NOT NULL DEFAULT 0;  -- user-defined networks (issue 4)
     `,
   },
+  {
+    version: 9,
+    sql: `
+      ALTER TABLE networks ADD COLUMN subnet6 TEXT NOT NULL DEFAULT '';   -- IPv6 on user-defined networks (issue 4)
+      ALTER TABLE networks ADD COLUMN gateway6 TEXT NOT NULL DEFAULT '';
+    `,
+  },
 ];

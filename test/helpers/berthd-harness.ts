@@ -342,10 +342,10 @@ async function cleanupRoot(root: string, facts: RootFacts): Promise<void> {
 
 /**
  * A daemon killed and never restarted leaves its own iptables chains
- * (BERTH-<bridge>, BERTH-POST-<bridge>, BERTH-FWD-<bridge>): unhook and delete them.
+ * (BERTH-<bridge>, BERTH-POST-, BERTH-FWD-, BERTH-ISO1-, BERTH-ISO2-<bridge>): unhook and delete them.
  */
 async function removeDaemonChains(bridge: string): Promise<void> {
-  const chains = [`BERTH-${bridge}`, `BERTH-POST-${bridge}`, `BERTH-FWD-${bridge}`];
+  const chains = [`BERTH-${bridge}`, `BERTH-POST-${bridge}`, `BERTH-FWD-${bridge}`, `BERTH-ISO1-${bridge}`, `BERTH-ISO2-${bridge}`];
   for (const table of ['nat', 'filter']) {
     const rules = (await run('iptables', ['-w', '-t', table, '-S'])).stdout.split('\n');
     for (const rule of rules) {

@@ -172,6 +172,22 @@ describe('exec API', () => {
     await assert.rejects(api.startDetached(Id), /has already run/);
   });
 
+  test('container inspect lists the created and running execs in ExecIDs', async () => {
+    const execIds = async (): Promise<string[] | null> =>
+      JSON.parse((await runCli('docker', ['inspect', '-f', '{{json .ExecIDs}}', 'ex'], { env: h.env })).stdout) as string[] | null;
+    assert.equal(await execIds(), null);
+    const { Id } = await api.create('ex', { Cmd: ['sleep', '1'] });
+    assert.deepEqual(await execIds(), [Id]);
+    await api.startDetached(Id);
+    assert.deepEqual(await execIds(), [Id]);
+    let ids = await execIds();
+    for (let i = 0; i < 50 && ids !== null; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      ids = await execIds();
+    }
+    assert.equal(ids, null, 'an exited exec leaves the list');
+  });
+
   test('an unknown exec id is 404, an empty Cmd is 400', async () => {
     await assert.rejects(api.inspect('0123456789ab'), (err: Error & { statusCode?: number }) => /No such exec instance/.test(err.message));
     await assert.rejects(api.create('ex', { Cmd: [] }), /No exec command specified/);

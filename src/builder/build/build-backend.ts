@@ -16,6 +16,12 @@ export interface RunStepRequest {
   readonly extraHosts: readonly string[];
   /** Aborted when the client went away: the step's container is killed. */
   readonly signal?: AbortSignal;
+  /**
+   * Which step containers outlive the step (Docker's `rm`/`forcerm`): 'none',
+   * 'failed' (default `rm`: a non-zero exit keeps its container for inspection)
+   * or 'all' (`--rm=false`). An aborted or broken step never keeps one.
+   */
+  readonly keep?: 'none' | 'failed' | 'all';
   /** Called once the container exists (Docker prints " ---> Running in <id>"). */
   onContainer(id: string): void;
   output(data: Buffer): void;
@@ -24,7 +30,8 @@ export interface RunStepRequest {
 /**
  * What the Dockerfile builder needs from the engine. Lifecycle contract: every
  * method either succeeds or leaves nothing behind — no container, mount or
- * temp directory — whether it throws or the step's command fails.
+ * temp directory — whether it throws or the step's command fails; the one
+ * exception is a stopped step container that `RunStepRequest.keep` asks for.
  */
 export interface BuildBackend {
   /** A local image by reference or id, undefined when absent. */

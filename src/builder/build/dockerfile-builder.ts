@@ -37,6 +37,10 @@ export interface DockerfileBuildOptions {
   readonly signal?: AbortSignal;
   /** Progress text, Docker's classic-builder lines. */
   readonly stream: (text: string) => void;
+  /** Docker's `rm` (default true): remove a step's container after it succeeded. */
+  readonly rm?: boolean;
+  /** Docker's `forcerm`: remove a step's container even when it failed. */
+  readonly forceRm?: boolean;
 }
 
 const DEFAULT_SHELL = ['/bin/sh', '-c'];
@@ -457,13 +461,15 @@ export class DockerfileBuilder {
           ...(this.opts.networkMode !== undefined ? { networkMode: this.opts.networkMode } : {}),
           extraHosts: this.opts.extraHosts,
           ...(this.opts.signal ? { signal: this.opts.signal } : {}),
+          // Docker's classic builder: a failed step's container stays unless forcerm; successful ones go unless rm=false.
+          keep: this.opts.forceRm === true ? (this.opts.rm === false ? 'all' : 'none') : this.opts.rm === false ? 'all' : 'failed',
           onContainer: (id) => this.opts.stream(` ---> Running in ${shortId(id)}\n`),
           output: (data) => this.opts.stream(data.toString('utf8')),
         });
         if (result.exitCode !== 0) {
           throw new BuildError(`The command '${cmd.join(' ')}' returned a non-zero code: ${result.exitCode}`, result.exitCode);
         }
-        this.opts.stream(`Removing intermediate container ${shortId(result.containerId)}\n`);
+        if (this.opts.rm !== false) this.opts.stream(`Removing intermediate container ${shortId(result.containerId)}\n`);
         return result.diffId;
       },
       JSON.stringify(saveCmd),

@@ -1,3 +1,5 @@
+import { goMapOrder } from './go-json-map-order.js';
+
 /**
  * The subset of Go's text/template that docker users write in --format:
  * fields and chains, variables, pipelines, parentheses, if/else if/else, range (with $i, $v and else),
@@ -558,7 +560,7 @@ export const DEFAULT_FUNCS: Record<string, TemplateFunc> = {
   json: (v) => {
     // Row types marshal themselves (docker's MarshalJSON on its format contexts).
     if (v !== null && typeof v === 'object' && typeof (v as { goJson?: unknown }).goJson === 'function') return (v as { goJson(): string }).goJson();
-    return goJson(v);
+    return goJson(goMapOrder(v));
   },
   split: (s, sep) => formatValue(s).split(formatValue(sep)),
   join: (a, sep) => toStringArray(a, 'join').join(formatValue(sep)),

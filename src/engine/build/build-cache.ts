@@ -13,10 +13,3 @@ export function putCachedImageId(db: Db, parentId: string, key: string, imageId:
 export function deleteCacheEntry(db: Db, parentId: string, key: string): void {
   db.prepare('DELETE FROM build_cache WHERE parent_id = ? AND cache_key = ?').run(parentId, key);
 }
-
-/** Forgets every cached step (`builder prune`); the images stay. Returns the image ids the entries pointed at. */
-export function clearBuildCache(db: Db): string[] {
-  const rows = db.prepare('SELECT DISTINCT image_id FROM build_cache').all() as { image_id: string }[];
-  db.prepare('DELETE FROM build_cache').run();
-  return rows.map((r) => r.image_id);
-}

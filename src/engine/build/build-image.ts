@@ -27,6 +27,10 @@ export interface BuildImageOptions {
   readonly extraHosts: readonly string[];
   /** `os[/arch[/variant]]`; only linux builds. */
   readonly platform?: string;
+  /** Remove step containers after success (Docker's default true). */
+  readonly rm?: boolean;
+  /** Remove step containers even after a failure. */
+  readonly forceRm?: boolean;
 }
 
 /** One message of Docker's build JSON stream. */
@@ -116,6 +120,8 @@ export async function prepareBuild(sup: ContainerSupervisor, context: Readable, 
         labels: opts.labels,
         ...(opts.networkMode !== undefined ? { networkMode: opts.networkMode } : {}),
         extraHosts: opts.extraHosts,
+        ...(opts.rm !== undefined ? { rm: opts.rm } : {}),
+        ...(opts.forceRm !== undefined ? { forceRm: opts.forceRm } : {}),
         ...(signal ? { signal } : {}),
         architecture: arch ?? hostArchitecture(),
         os,

@@ -71,6 +71,7 @@ export class EngineBuildBackend implements BuildBackend {
         ...(req.extraHosts.length > 0 ? { ExtraHosts: [...req.extraHosts] } : {}),
       },
     });
+    let kept = false;
     try {
       let ended: () => void = () => undefined;
       const outputDone = new Promise<void>((resolve) => {
@@ -104,13 +105,17 @@ export class EngineBuildBackend implements BuildBackend {
       }
       req.signal?.throwIfAborted();
       await Promise.race([outputDone, new Promise((r) => setTimeout(r, 2000))]);
-      if (result.StatusCode !== 0) return { exitCode: result.StatusCode, containerId: id };
+      if (result.StatusCode !== 0) {
+        kept = req.keep === 'failed' || req.keep === 'all';
+        return { exitCode: result.StatusCode, containerId: id };
+      }
       const upper = join(record.runtime.rwDir, 'upper');
       await dropMountpoints(upper);
       const diffId = await this.ingestDiff(upper);
+      kept = req.keep === 'all';
       return { exitCode: 0, diffId, containerId: id };
     } finally {
-      await removeContainer(this.sup, id, { force: true }).catch((err: unknown) => {
+      if (!kept) await removeContainer(this.sup, id, { force: true }).catch((err: unknown) => {
         this.ctx.log.warn('removing build container failed', { id, error: (err as Error).message });
       });
     }

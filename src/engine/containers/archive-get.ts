@@ -81,6 +81,8 @@ export function archiveContainerPath(sup: ContainerSupervisor, ref: string, path
     const out = open(target.stat);
     const pack = tar.pack();
     const done = pipeline(pack, out);
+    // A client that goes away rejects `done` while packing is still under way: handled below, not an unhandled rejection.
+    done.catch(() => undefined);
     try {
       await packTree(pack, s.view, target.comps, target.entryName);
       pack.finalize();

@@ -147,6 +147,10 @@ export interface ContainerEndpointFacts {
   mac: string;
   /** Interface inside the namespace; absent = eth0 (records written before user networks). */
   ifName?: string;
+  /** IPv6 address, prefix length and gateway on an IPv6-enabled network. */
+  ipv6?: string;
+  prefix6?: number;
+  gateway6?: string;
 }
 
 export interface PublishedPort {
@@ -162,6 +166,8 @@ export interface ContainerNetworkFacts {
   shared: boolean;
   endpoints: ContainerEndpointFacts[];
   ports: PublishedPort[];
+  /** Environment of legacy `--link`s (ALIAS_PORT…, ALIAS_NAME, ALIAS_ENV_…), set at start, put before Config.Env. */
+  linkEnv?: string[];
 }
 
 export interface ContainerRecord {

@@ -179,11 +179,32 @@ function mergeImageConfig(user: Partial<ContainerConfig>, image: ImageRunConfig,
   const stopSignal = user.StopSignal ?? image.StopSignal;
   if (stopSignal !== undefined && stopSignal !== '') config.StopSignal = stopSignal;
   if (user.StopTimeout !== undefined && user.StopTimeout !== null) config.StopTimeout = user.StopTimeout;
-  if (user.Healthcheck !== undefined || image.Healthcheck !== undefined) config.Healthcheck = user.Healthcheck ?? image.Healthcheck;
+  const healthcheck = mergeHealthcheck(user.Healthcheck, image.Healthcheck);
+  if (healthcheck !== undefined) config.Healthcheck = healthcheck;
   if (config.WorkingDir !== '' && !config.WorkingDir.startsWith('/')) {
     throw invalidArgument(`the working directory '${config.WorkingDir}' is invalid, it needs to be an absolute path`);
   }
   return config;
+}
+
+/**
+ * Docker's field-by-field healthcheck merge: every field the user left empty
+ * (no Test, zero durations or retries) comes from the image's HEALTHCHECK,
+ * also under --no-healthcheck (Test ["NONE"] keeps the image's timings).
+ */
+function mergeHealthcheck(user: unknown, image: ImageRunConfig['Healthcheck']): unknown {
+  if (user === undefined || user === null) return image ?? user ?? undefined;
+  if (image === undefined || image === null || typeof user !== 'object') return user;
+  const merged = { ...(user as Record<string, unknown>) };
+  const test = merged['Test'];
+  if (!Array.isArray(test) || test.length === 0) merged['Test'] = image.Test;
+  for (const key of ['Interval', 'Timeout', 'StartPeriod', 'StartInterval', 'Retries'] as const) {
+    const v = merged[key];
+    if ((v === undefined || v === null || v === 0) && image[key] !== undefined) merged[key] = image[key];
+    // Docker's HealthConfig fields are omitempty: zeros never show in inspect.
+    if (merged[key] === 0 || merged[key] === null) delete merged[key];
+  }
+  return merged;
 }
 
 /** Resource fields Docker always reports in HostConfig, with its zero values. */

@@ -8,6 +8,7 @@ import { removeContainerLocked } from './remove.js';
 import { scheduleRestartOnExit } from './restart-policy.js';
 import { takeOomMarker } from './resources-oom.js';
 import { releaseContainerNetwork } from '../network/container-network.js';
+import { publishVolumeUnmounts } from '../volumes/volume-events.js';
 import type { ContainerSupervisor } from './supervisor.js';
 
 /**
@@ -46,6 +47,7 @@ export async function handleContainerExit(sup: ContainerSupervisor, id: string, 
     saveContainerState(ctx.db, c);
     await removeExitFile(enginePaths.exitDir(ctx.settings), id);
     ctx.events.publish('container', 'die', id, { exitCode: String(exitCode), image: c.imageRef, name: c.name, ...c.config.Labels });
+    publishVolumeUnmounts(ctx, c);
     scheduleRestartOnExit(sup, c, exitCode);
     sup.notifyExit(c);
     autoRemove = c.hostConfig.AutoRemove && !sup.removing.has(id);

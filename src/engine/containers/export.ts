@@ -36,6 +36,8 @@ export function exportContainer(sup: ContainerSupervisor, ref: string, open: () 
     const out = open();
     const pack = tar.pack();
     const done = pipeline(pack, out);
+    // A client that goes away rejects `done` while packing is still under way: handled below, not an unhandled rejection.
+    done.catch(() => undefined);
     try {
       await packTree(pack, { root: rootfs, mounts: [] }, [], '', { skip: (comps) => INIT_LAYER_PATHS.includes(comps.join('/')) });
       pack.finalize();

@@ -36,7 +36,7 @@ export async function ociSpecFor(ctx: EngineContext, c: ContainerRecord): Promis
     id: c.id,
     rootfsPath: c.runtime.rootfs,
     args,
-    env: c.config.Env,
+    env: [...(c.runtime.network?.linkEnv ?? []), ...c.config.Env],
     workingDir: c.config.WorkingDir === '' ? '/' : c.config.WorkingDir,
     user,
     tty: c.config.Tty,

@@ -338,7 +338,8 @@ export function buildOciSpec(input: OciSpecInput): OciSpec {
       cgroupsPath: `${input.cgroupParent ?? '/berth'}/${input.id}`,
       namespaces,
       devices,
-      ...(privileged ? {} : { maskedPaths: [...maskedPaths], readonlyPaths: [...readonlyPaths] }),
+      // On cgroup v1 runc leaves the tmpfs holding the controller mounts writable; Docker's containers see it read-only.
+      ...(privileged ? {} : { maskedPaths: [...maskedPaths], readonlyPaths: [...readonlyPaths, ...(input.cgroupV2 ? [] : ['/sys/fs/cgroup'])] }),
       ...(input.seccomp ? { seccomp: input.seccomp } : {}),
     },
   };

@@ -20,7 +20,7 @@ export interface ImageSummary {
 export interface ListOptions {
   /** Docker's `filters`: dangling, label, reference, before, since. */
   readonly filters?: ReadonlyMap<string, readonly string[]>;
-  /** Show intermediate images too (Berth has none). */
+  /** Show intermediate images too (untagged parents of other images, as the classic builder leaves them). */
   readonly all?: boolean;
 }
 
@@ -54,11 +54,17 @@ export function listImageSummaries(ctx: EngineContext, options: ListOptions = {}
   const labels = filters.get('label') ?? [];
   const refPatterns = filters.get('reference') ?? [];
 
+  const images = listImages(ctx.db).map((row) => toImageRecord(row));
+  const parents = new Set(images.map((i) => i.config.parent ?? ''));
   const out: ImageSummary[] = [];
-  for (const row of listImages(ctx.db)) {
-    const image = toImageRecord(row);
+  for (const image of images) {
     const refs = (tagsById.get(image.id) ?? []).map((r) => parseReference(r)).sort((a, b) => familiarString(a).localeCompare(familiarString(b)));
     const created = imageCreatedSeconds(image);
+    const digests = digestsOfImage(ctx.db, image.id);
+    // Docker's image list: an untagged image with children is an intermediate one, shown only with `all`;
+    // dangling=true matches only untagged heads (images without children).
+    const untagged = refs.length === 0 && digests.length === 0;
+    if (untagged && parents.has(image.id) && (!options.all || wantDangling === true)) continue;
     if (wantDangling !== undefined && (refs.length === 0) !== wantDangling) continue;
     if (before && before.some((b) => created >= b)) continue;
     if (since && since.some((s) => created <= s)) continue;
@@ -74,7 +80,7 @@ export function listImageSummaries(ctx: EngineContext, options: ListOptions = {}
       Id: image.id,
       ParentId: image.config.parent ?? '',
       RepoTags: repoTags,
-      RepoDigests: digestsOfImage(ctx.db, image.id).map((d) => familiarString(parseReference(d))),
+      RepoDigests: digests.map((d) => familiarString(parseReference(d))),
       Created: created,
       Size: image.size,
       SharedSize: -1,

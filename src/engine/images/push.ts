@@ -33,6 +33,16 @@ interface PushedLayer {
 }
 
 /**
+ * Layer upload chunk size in bytes from berthd's environment
+ * (BERTH_UPLOAD_CHUNK_SIZE); 0 or unset uploads each layer in one PUT, as
+ * Docker does.
+ */
+function uploadChunkSize(): number {
+  const n = Number(process.env.BERTH_UPLOAD_CHUNK_SIZE ?? 0);
+  return Number.isSafeInteger(n) && n > 0 ? n : 0;
+}
+
+/**
  * Pushes the tags of a repository (or one tag): each layer is skipped when
  * the registry has it (HEAD), mounted from another repository of the same
  * registry when we know one holds it, or gzipped and uploaded; then the
@@ -133,7 +143,7 @@ async function pushLayer(ctx: EngineContext, repo: RepositoryClient, registry: s
     if (await repo.hasBlob(digest, signal)) {
       options.progress(layerStatus('Layer already exists', id));
     } else {
-      await repo.uploadBlob(path, digest, { ...(signal ? { signal } : {}), onProgress: (current) => options.progress(layerProgress('Pushing', id, current, size)) });
+      await repo.uploadBlob(path, digest, { ...(signal ? { signal } : {}), chunkSize: uploadChunkSize(), onProgress: (current) => options.progress(layerProgress('Pushing', id, current, size)) });
       options.progress(layerStatus('Pushed', id));
     }
     recordLayerDistribution(ctx.db, record);

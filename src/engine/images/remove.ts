@@ -9,6 +9,7 @@ import {
   deleteLayer,
   deleteTag,
   digestsOfImage,
+  getImage,
   getLayer,
   listImages,
   tagsOfImage,
@@ -27,6 +28,8 @@ export interface RemoveOptions {
 interface DeleteConflict {
   readonly hard: boolean;
   readonly used: boolean;
+  /** Other images have it as parent (so it is not dangling once untagged). */
+  readonly dependent?: boolean;
   readonly message: string;
 }
 
@@ -74,7 +77,8 @@ export async function removeImage(ctx: EngineContext, name: string, options: Rem
   const c = findConflict(ctx, image, { hard: true, activeReference: !force, stopped: !force });
   if (c) {
     // Having just removed the last reference, a container still using the image only keeps it (dangling).
-    if (removedRepositoryRef && c.used) return records;
+    // So does a child image: the untagged parent stays as an intermediate image (Docker's imageIsDangling).
+    if (removedRepositoryRef && (c.used || c.dependent === true)) return records;
     throw conflictError(image, c);
   }
   for (const r of referencesOf(ctx, image.id)) untag(ctx, image.id, r, records);
@@ -85,7 +89,15 @@ export async function removeImage(ctx: EngineContext, name: string, options: Rem
   if (!options.noprune && !inUse) {
     for (const chainId of await pruneLayers(ctx, image)) records.push({ Deleted: chainId });
   }
+  if (!options.noprune && image.config.parent) await removeDanglingParent(ctx, image.config.parent, records);
   return records;
+}
+
+/** Docker's prune of the parent chain: a parent left untagged, childless and unused goes too. */
+async function removeDanglingParent(ctx: EngineContext, parentId: string, records: ImageDeleteItem[]): Promise<void> {
+  if (!getImage(ctx.db, parentId)) return;
+  if (referencesOf(ctx, parentId).length > 0 || hasChildImages(ctx, parentId) || containersUsingImage(ctx.db, parentId).length > 0) return;
+  records.push(...(await removeImage(ctx, parentId)));
 }
 
 function referencesOf(ctx: EngineContext, imageId: string): ImageReference[] {
@@ -121,6 +133,7 @@ function findConflict(
   image: ImageRecord,
   mask: { hard: boolean; activeReference: boolean; stopped: boolean },
 ): DeleteConflict | undefined {
+  if (mask.hard && hasChildImages(ctx, image.id)) return { hard: true, used: false, dependent: true, message: 'image has dependent child images' };
   const users = containersUsingImage(ctx.db, image.id);
   const running = users.find((u) => u.running);
   if (mask.hard && running) return { hard: true, used: true, message: `image is being used by running container ${short(running.id)}` };
@@ -130,6 +143,17 @@ function findConflict(
   const stopped = users.find((u) => !u.running);
   if (mask.stopped && stopped) return { hard: false, used: true, message: `image is being used by stopped container ${short(stopped.id)}` };
   return undefined;
+}
+
+/** Images whose config names this one as parent (the classic builder's step chain, commit). */
+export function hasChildImages(ctx: EngineContext, imageId: string): boolean {
+  return listImages(ctx.db).some((row) => {
+    try {
+      return (JSON.parse(row.config_json) as { parent?: string }).parent === imageId;
+    } catch {
+      return false;
+    }
+  });
 }
 
 function conflictError(image: ImageRecord, c: DeleteConflict): Error {

@@ -4,14 +4,16 @@ import { conflict, EngineError } from '../../errors/engine-error.js';
 import type { EngineContext } from '../engine-context.js';
 import { allContainers, getContainerById, requireContainer, saveContainerState } from '../containers/container-repo.js';
 import { nowRfc3339Nano, type ContainerRecord, type PublishedPort } from '../containers/container-model.js';
-import { cidrString, intToIp, macForIp, parseCidr, subnetsOverlap } from '../../network/ipv4.js';
-import { attachEndpoint, createNetns, deleteLink, ensureBridge, hostRoutes, linksOfBridge, removeNetns } from '../../network/links.js';
-import { enableIpForward, Netfilter } from '../../network/netfilter.js';
+import { cidrString, intToIp, ipToInt, macForIp, parseCidr, subnetContains, subnetSize, subnetsOverlap, type Ipv4Subnet } from '../../network/ipv4.js';
+import { attachEndpoint, createNetns, deleteLink, ensureBridge, ensureBridgeIpv6, hostRoutes, linksOfBridge, removeNetns } from '../../network/links.js';
+import { bigIntToIp6, parseCidr6 } from '../../network/ipv6.js';
+import { enableIpForward, enableRouteLocalnet, Netfilter } from '../../network/netfilter.js';
 import { startPortProxy, type PortProxy } from '../../network/port-proxy.js';
 import { allNetworks, allocateIp, findNetwork, insertNetwork, ipHolders, networkByName, releaseIp, releaseIps, type NetworkRecord } from './network-repo.js';
 import type { ContainerEndpointFacts } from '../containers/container-model.js';
 import { startDnsServer, type DnsServer } from '../../network/dns-server.js';
 import { dnsUpstreams, lookupOnNetwork } from './user-dns.js';
+import { resolveLinks } from './legacy-links.js';
 
 export interface NetworkControllerOptions {
   /** Default bridge interface name (--bridge); also the tag of this daemon's iptables chains. */
@@ -20,6 +22,16 @@ export interface NetworkControllerOptions {
   readonly mtu: number;
   readonly iptables: boolean;
   readonly liveRestore: boolean;
+  /** daemon.json "icc": container-to-container traffic on the default bridge; default true. */
+  readonly icc?: boolean;
+  /** daemon.json "userland-proxy"; false = kernel-only path (DNAT from loopback, route_localnet, hairpin MASQUERADE). Default true. */
+  readonly userlandProxy?: boolean;
+  /** daemon.json "ip-forward"; default true. */
+  readonly ipForward?: boolean;
+  /** daemon.json "fixed-cidr": the part of the default bridge's subnet containers get addresses from. */
+  readonly fixedCidr?: string;
+  /** daemon.json "default-address-pools": where subnets of new networks (and the default bridge without bip) come from. */
+  readonly addressPools?: ReadonlyArray<{ readonly base: string; readonly size: number }>;
 }
 
 /** Where free subnets are taken from, /24 at a time, skipping any in use on the host or by other networks. */
@@ -43,7 +55,12 @@ export class NetworkController {
     private readonly ctx: EngineContext,
     readonly opts: NetworkControllerOptions,
   ) {
-    this.netfilter = new Netfilter(opts.bridge);
+    this.netfilter = new Netfilter(opts.bridge, this.hairpin);
+  }
+
+  /** userland-proxy: false with iptables: the kernel serves loopback too; proxies only hold the ports. */
+  private get hairpin(): boolean {
+    return this.opts.userlandProxy === false && this.opts.iptables;
   }
 
   get netnsDir(): string {
@@ -58,16 +75,25 @@ export class NetworkController {
     }
     let bridge = networkByName(db, 'bridge');
     const wanted = this.opts.bip !== undefined ? { subnet: cidrString(parseCidr(this.opts.bip)), gateway: this.opts.bip.split('/')[0] ?? '' } : undefined;
-    if (bridge && (bridge.bridge !== this.opts.bridge || (wanted && (wanted.subnet !== bridge.subnet || wanted.gateway !== bridge.gateway)))) {
+    const icc = this.opts.icc !== false;
+    const iccChanged = bridge !== undefined && bridge.options['com.docker.network.bridge.enable_icc'] !== String(icc);
+    const fixedCidr = this.opts.fixedCidr !== undefined && this.opts.fixedCidr !== '' ? cidrString(parseCidr(this.opts.fixedCidr)) : '';
+    if (bridge && (iccChanged || bridge.ipRange !== fixedCidr || bridge.bridge !== this.opts.bridge || (wanted && (wanted.subnet !== bridge.subnet || wanted.gateway !== bridge.gateway)))) {
       db.prepare('DELETE FROM networks WHERE id = ?').run(bridge.id);
       bridge = undefined;
     }
     if (!bridge) {
       const addr = wanted ?? (await this.freeSubnet());
       bridge = predefined('bridge', 'bridge', this.opts.bridge, addr.subnet, addr.gateway);
+      if (fixedCidr !== '') {
+        const s = parseCidr(addr.subnet);
+        const r = parseCidr(fixedCidr);
+        if (r.prefix < s.prefix || !subnetContains(s, r.base)) throw new EngineError('invalid_argument', `fixed-cidr ${fixedCidr} is not inside the bridge subnet ${addr.subnet}`);
+        bridge.ipRange = fixedCidr;
+      }
       bridge.options = {
         'com.docker.network.bridge.default_bridge': 'true',
-        'com.docker.network.bridge.enable_icc': 'true',
+        'com.docker.network.bridge.enable_icc': String(icc),
         'com.docker.network.bridge.enable_ip_masquerade': 'true',
         'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0',
         'com.docker.network.bridge.name': this.opts.bridge,
@@ -77,16 +103,19 @@ export class NetworkController {
     }
     if (this.opts.iptables) {
       await this.netfilter.setup();
-      await enableIpForward();
+      if (this.opts.ipForward !== false) await enableIpForward();
     }
     for (const n of allNetworks(db)) if (n.driver === 'bridge') await this.upBridge(n);
   }
 
   private async upBridge(n: NetworkRecord): Promise<void> {
     await ensureBridge(n.bridge, `${n.gateway}/${parseCidr(n.subnet).prefix}`, this.opts.mtu);
+    if ((n.subnet6 ?? '') !== '') await ensureBridgeIpv6(n.bridge, `${n.gateway6 ?? ''}/${parseCidr6(n.subnet6 ?? '').prefix}`);
     if (this.opts.iptables) {
-      await this.netfilter.removeBridge(n.bridge, n.subnet, n.internal);
-      await this.netfilter.addBridge(n.bridge, n.subnet, n.internal);
+      const icc = n.options['com.docker.network.bridge.enable_icc'] !== 'false';
+      await this.netfilter.removeBridge(n.bridge, n.subnet, n.internal, icc);
+      await this.netfilter.addBridge(n.bridge, n.subnet, n.internal, icc);
+      if (this.hairpin) await enableRouteLocalnet(n.bridge);
     }
     if (n.name !== 'bridge' && !this.dns.has(n.id)) {
       try {
@@ -112,13 +141,26 @@ export class NetworkController {
   async removeNetwork(n: NetworkRecord): Promise<void> {
     await this.dns.get(n.id)?.close();
     this.dns.delete(n.id);
-    if (this.opts.iptables) await this.netfilter.removeBridge(n.bridge, n.subnet, n.internal);
+    if (this.opts.iptables) await this.netfilter.removeBridge(n.bridge, n.subnet, n.internal, n.options['com.docker.network.bridge.enable_icc'] !== 'false');
     await deleteLink(n.bridge);
   }
 
   /** The first /24 of the pool that overlaps no host route and no network of ours. */
   async freeSubnet(): Promise<{ subnet: string; gateway: string }> {
     const taken = [...(await hostRoutes()), ...(await this.subnetsInUse())].map(parseCidr);
+    const free = (candidate: Ipv4Subnet): boolean => !taken.some((t) => t.prefix > 0 && subnetsOverlap(t, candidate));
+    if (this.opts.addressPools && this.opts.addressPools.length > 0) {
+      for (const pool of this.opts.addressPools) {
+        const p = parseCidr(pool.base);
+        if (pool.size < p.prefix || pool.size > 30) continue;
+        const step = subnetSize({ base: 0, prefix: pool.size });
+        for (let base = p.base; base < p.base + subnetSize(p); base += step) {
+          const candidate = { base, prefix: pool.size };
+          if (free(candidate)) return { subnet: cidrString(candidate), gateway: intToIp(base + 1) };
+        }
+      }
+      throw conflict('could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
+    }
     const count = (POOL_END - POOL_START) / 256;
     // Daemons with other bridge names (test daemons) start at a spot of their own, so two starting at once rarely race for the same /24.
     let offset = 0;
@@ -159,9 +201,12 @@ export class NetworkController {
     c.runtime.network = { netnsPath, shared: false, endpoints: [], ports: [] };
     try {
       await createNetns(netnsPath);
+      // Legacy links only on the default bridge (on user networks Docker turns them into DNS aliases).
+      const links = net.name === 'bridge' ? resolveLinks(this.ctx.db, c) : { hosts: [], env: [] };
+      if (links.env.length > 0) c.runtime.network.linkEnv = links.env;
       const { ip } = await this.attachNetwork(c, net);
       for (const other of others) await this.attachNetwork(c, other);
-      await this.writeHostsEntry(c, ip);
+      await this.writeHostsEntry(c, ip, links.hosts);
       await this.publish(c, ip, net.bridge);
     } catch (err) {
       await this.release(c);
@@ -193,9 +238,18 @@ export class NetworkController {
       mac: macForIp(ip),
       ifName: `eth${index}`,
     };
+    if ((net.subnet6 ?? '') !== '') {
+      // The IPv6 host part mirrors the IPv4 one (unique per network, no second allocator): 10.1.2.3 in /24 → <subnet6>::3.
+      const s6 = parseCidr6(net.subnet6 ?? '');
+      const s4 = parseCidr(net.subnet);
+      const candidate = s6.base + BigInt(ipToInt(ip) - s4.base);
+      endpoint.ipv6 = bigIntToIp6(candidate === parseGateway6(net) ? candidate + BigInt(subnetSize(s4)) : candidate);
+      endpoint.prefix6 = s6.prefix;
+      endpoint.gateway6 = net.gateway6 ?? '';
+    }
     facts.endpoints.push(endpoint);
     try {
-      await attachEndpoint({ ...endpoint, ifName: `eth${index}`, netnsPath: facts.netnsPath, mtu: this.opts.mtu, defaultRoute: index === 0, address: ip });
+      await attachEndpoint({ ...endpoint, ifName: `eth${index}`, netnsPath: facts.netnsPath, mtu: this.opts.mtu, defaultRoute: index === 0 && !net.internal, address: ip });
     } catch (err) {
       facts.endpoints = facts.endpoints.filter((e) => e !== endpoint);
       releaseIp(this.ctx.db, c.id, net.id);
@@ -215,11 +269,13 @@ export class NetworkController {
     releaseIp(this.ctx.db, c.id, networkId);
   }
 
-  private async writeHostsEntry(c: ContainerRecord, ip: string): Promise<void> {
+  private async writeHostsEntry(c: ContainerRecord, ip: string, linkLines: readonly string[] = []): Promise<void> {
     const current = await readFile(c.runtime.hostsPath, 'utf8').catch(() => '');
     const names = c.config.Domainname !== '' ? `${c.config.Hostname}.${c.config.Domainname} ${c.config.Hostname}` : c.config.Hostname;
-    const kept = current.split('\n').filter((l) => l !== '' && !l.endsWith(`\t${names}`));
-    await writeFile(c.runtime.hostsPath, [...kept, `${ip}\t${names}`].join('\n') + '\n');
+    // A restart rewrites the link lines: the linked containers may have new addresses.
+    const linkNames = new Set(linkLines.map((l) => l.slice(l.indexOf('\t'))));
+    const kept = current.split('\n').filter((l) => l !== '' && !l.endsWith(`\t${names}`) && !linkNames.has(l.slice(l.indexOf('\t'))));
+    await writeFile(c.runtime.hostsPath, [...kept, ...linkLines, `${ip}\t${names}`].join('\n') + '\n');
   }
 
   /** Binds every published port (proxy first: it holds the port), then the DNAT rule. */
@@ -229,7 +285,7 @@ export class NetworkController {
     const proxies: PortProxy[] = [];
     this.proxies.set(c.id, proxies);
     for (const want of wantedPorts(c)) {
-      const proxy = await bindInRange(want, ip);
+      const proxy = await bindInRange(want, ip, this.hairpin);
       proxies.push(proxy);
       const published: PublishedPort = { proto: want.proto, containerPort: want.containerPort, hostIp: want.hostIp, hostPort: proxy.hostPort };
       net.ports.push(published);
@@ -272,7 +328,7 @@ export class NetworkController {
         this.proxies.set(c.id, proxies);
         for (const p of ports) {
           try {
-            proxies.push(await startPortProxy({ ...p, containerIp: endpoint.ip }));
+            proxies.push(await startPortProxy({ ...p, containerIp: endpoint.ip, holdOnly: this.hairpin }));
             net.ports.push(p);
             if (this.opts.iptables) await this.netfilter.addPort({ ...p, bridge: endpoint.bridge, containerIp: endpoint.ip });
           } catch (err) {
@@ -315,6 +371,10 @@ export class NetworkController {
     for (const n of allNetworks(this.ctx.db)) if (n.driver === 'bridge') await deleteLink(n.bridge);
     if (this.opts.iptables) await this.netfilter.teardown();
   }
+}
+
+function parseGateway6(n: NetworkRecord): bigint | undefined {
+  return (n.gateway6 ?? '') === '' ? undefined : parseCidr6(`${n.gateway6 ?? ''}/128`).base;
 }
 
 function predefined(name: string, driver: NetworkRecord['driver'], bridge: string, subnet: string, gateway: string): NetworkRecord {
@@ -366,11 +426,11 @@ function wantedPorts(c: ContainerRecord): WantedPort[] {
   return out;
 }
 
-async function bindInRange(want: WantedPort, containerIp: string): Promise<PortProxy> {
+async function bindInRange(want: WantedPort, containerIp: string, holdOnly: boolean): Promise<PortProxy> {
   let last: unknown;
   for (const hostPort of want.hostPorts) {
     try {
-      return await startPortProxy({ proto: want.proto, hostIp: want.hostIp, hostPort, containerIp, containerPort: want.containerPort });
+      return await startPortProxy({ proto: want.proto, hostIp: want.hostIp, hostPort, containerIp, containerPort: want.containerPort, holdOnly });
     } catch (err) {
       last = err;
     }

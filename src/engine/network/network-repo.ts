@@ -16,6 +16,9 @@ export interface NetworkRecord {
   labels: Record<string, string>;
   options: Record<string, string>;
   attachable?: boolean;
+  /** IPv6 (EnableIPv6 with an IPv6 subnet); '' or absent = none. */
+  subnet6?: string;
+  gateway6?: string;
 }
 
 interface NetworkRow {
@@ -31,6 +34,8 @@ interface NetworkRow {
   attachable?: number;
   labels_json: string;
   options_json: string;
+  subnet6?: string;
+  gateway6?: string;
 }
 
 const fromRow = (r: NetworkRow): NetworkRecord => ({
@@ -46,6 +51,8 @@ const fromRow = (r: NetworkRow): NetworkRecord => ({
   labels: JSON.parse(r.labels_json) as Record<string, string>,
   options: JSON.parse(r.options_json) as Record<string, string>,
   attachable: r.attachable === 1,
+  subnet6: r.subnet6 ?? '',
+  gateway6: r.gateway6 ?? '',
 });
 
 export function allNetworks(db: Db): NetworkRecord[] {
@@ -70,9 +77,9 @@ export function findNetwork(db: Db, ref: string): NetworkRecord | undefined {
 
 export function insertNetwork(db: Db, n: NetworkRecord): void {
   db.prepare(
-    `INSERT INTO networks (id, name, driver, created, bridge, subnet, gateway, ip_range, internal, labels_json, options_json, attachable)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(n.id, n.name, n.driver, n.created, n.bridge, n.subnet, n.gateway, n.ipRange, n.internal ? 1 : 0, JSON.stringify(n.labels), JSON.stringify(n.options), n.attachable === true ? 1 : 0);
+    `INSERT INTO networks (id, name, driver, created, bridge, subnet, gateway, ip_range, internal, labels_json, options_json, attachable, subnet6, gateway6)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(n.id, n.name, n.driver, n.created, n.bridge, n.subnet, n.gateway, n.ipRange, n.internal ? 1 : 0, JSON.stringify(n.labels), JSON.stringify(n.options), n.attachable === true ? 1 : 0, n.subnet6 ?? '', n.gateway6 ?? '');
 }
 
 export function updateNetworkAddressing(db: Db, id: string, subnet: string, gateway: string): void {

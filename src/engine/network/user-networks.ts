@@ -4,6 +4,7 @@ import type { EngineContext } from '../engine-context.js';
 import { nowRfc3339Nano } from '../containers/container-model.js';
 import { cidrString, intToIp, ipToInt, parseCidr, subnetContains, subnetsOverlap } from '../../network/ipv4.js';
 import { linkExists } from '../../network/links.js';
+import { bigIntToIp6, cidr6String, ip6ToBigInt, parseCidr6, subnet6Contains, subnets6Overlap } from '../../network/ipv6.js';
 import { networkControllerOf } from './container-network.js';
 import { allNetworks, deleteNetwork, findNetwork, insertNetwork, networkIpHolders, type NetworkRecord } from './network-repo.js';
 
@@ -44,9 +45,31 @@ export async function createNetwork(ctx: EngineContext, opts: CreateNetworkOptio
   if (driver !== 'bridge') throw notFound(`plugin "${driver}" not found`);
   if (PREDEFINED_NETWORKS.has(name)) throw forbidden(`operation is not permitted on predefined ${name} network`);
   if (findNetwork(ctx.db, name)?.name === name) throw conflict(`network with name ${name} already exists`);
-  if (opts.enableIPv6 === true) throw new EngineError('not_implemented', 'IPv6 networks are not supported by Berth yet');
 
-  const configs = (opts.ipam ?? []).filter((c) => (c.subnet ?? '') !== '' || (c.gateway ?? '') !== '' || (c.ipRange ?? '') !== '');
+  const all = (opts.ipam ?? []).filter((c) => (c.subnet ?? '') !== '' || (c.gateway ?? '') !== '' || (c.ipRange ?? '') !== '');
+  const isV6 = (c: { subnet?: string; gateway?: string }): boolean => (c.subnet ?? '').includes(':') || (c.gateway ?? '').includes(':');
+  const v6 = all.filter(isV6);
+  const configs = all.filter((c) => !isV6(c));
+  let subnet6 = '';
+  let gateway6 = '';
+  if (v6.length > 0 && opts.enableIPv6 !== true) throw invalidArgument('IPv6 subnet given without --ipv6 (EnableIPv6)');
+  if (opts.enableIPv6 === true) {
+    const c6 = v6[0];
+    // Docker would take one from its default IPv6 pools; Berth needs it named.
+    if (v6.length !== 1 || !c6 || (c6.subnet ?? '') === '') throw new EngineError('not_implemented', 'IPv6 networks need exactly one IPv6 --subnet in Berth');
+    const s6 = parseCidr6(c6.subnet ?? '');
+    if (s6.prefix > 120) throw invalidArgument(`invalid subnet ${c6.subnet}: too small`);
+    for (const other of allNetworks(ctx.db)) {
+      if ((other.subnet6 ?? '') !== '' && subnets6Overlap(parseCidr6(other.subnet6 ?? ''), s6)) throw forbidden('Pool overlaps with other one on this address space');
+    }
+    subnet6 = cidr6String(s6);
+    gateway6 = bigIntToIp6(s6.base + 1n);
+    if ((c6.gateway ?? '') !== '') {
+      const g = ip6ToBigInt(c6.gateway ?? '');
+      if (!subnet6Contains(s6, g)) throw invalidArgument(`no matching subnet for gateway ${c6.gateway}`);
+      gateway6 = bigIntToIp6(g);
+    }
+  }
   if (configs.length > 1) throw invalidArgument('only one IPv4 IPAM config is supported');
   const cfg = configs[0];
   let subnet: string;
@@ -91,6 +114,8 @@ export async function createNetwork(ctx: EngineContext, opts: CreateNetworkOptio
     labels: { ...(opts.labels ?? {}) },
     options,
     attachable: opts.attachable === true,
+    subnet6,
+    gateway6,
   };
   insertNetwork(ctx.db, record);
   try {

@@ -9,6 +9,7 @@ import { volumeUsage, type VolumeUsage } from '../volumes/inspect.js';
 import { listVolumes } from '../volumes/list.js';
 import type { VolumeRecord } from '../volumes/volume-model.js';
 import { volumeRefCounts } from '../volumes/volume-usage.js';
+import { buildCacheUsage, type BuildCacheRecord } from '../build/build-cache-usage.js';
 
 export type DfType = 'container' | 'image' | 'volume' | 'build-cache';
 
@@ -17,7 +18,7 @@ export interface DiskUsage {
   images?: ImageSummary[];
   containers?: { container: ContainerRecord; size: ContainerSize }[];
   volumes?: { volume: VolumeRecord; usage: VolumeUsage }[];
-  buildCache?: never[];
+  buildCache?: BuildCacheRecord[];
 }
 
 /** Bytes of every unpacked layer, each counted once. */
@@ -60,6 +61,6 @@ export async function diskUsage(ctx: EngineContext, types?: ReadonlySet<DfType>)
     out.volumes = [];
     for (const v of listVolumes(ctx, new Map())) out.volumes.push({ volume: v, usage: await volumeUsage(ctx, v, refs) });
   }
-  if (want('build-cache')) out.buildCache = [];
+  if (want('build-cache')) out.buildCache = buildCacheUsage(ctx);
   return out;
 }

@@ -8,6 +8,7 @@ import type { ContainerRecord } from '../containers/container-model.js';
 import type { SpecMount } from '../containers/oci-spec.js';
 import { resolveInRoot } from '../containers/user.js';
 import { volumeDriver, volumeFromRow } from './volume-model.js';
+import { publishVolumeMount } from './volume-events.js';
 
 const run = promisify(execFile);
 
@@ -30,6 +31,7 @@ export async function specMountsFor(ctx: EngineContext, c: ContainerRecord): Pro
       if (!row) throw notFound(`get ${m.name ?? ''}: no such volume`);
       const v = volumeFromRow(ctx, row);
       source = await volumeDriver(ctx).mount(v.name, v.options);
+      publishVolumeMount(ctx, c, m, v.driver);
       if (m.copyData && m.subpath === undefined) await copyUp(c.runtime.rootfs, m.destination, source);
       if (m.subpath !== undefined) source = await resolveInRoot(source, m.subpath);
     }

@@ -22,6 +22,8 @@ export function validateVolumeName(name: string): void {
       `create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`,
     );
   }
+  // The name becomes a directory name: beyond NAME_MAX (255) mkdir would fail with ENAMETOOLONG, a 500.
+  if (name.length > 255) throw invalidArgument(`create ${name.slice(0, 64)}…: volume name is too long (${name.length} characters, at most 255)`);
 }
 
 /**

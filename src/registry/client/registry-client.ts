@@ -1,5 +1,6 @@
 import { RegistryError } from './registry-error.js';
 import type { RegistryEndpoint } from './registry-endpoint.js';
+import { registryTls, tlsDispatcher } from './tls-trust.js';
 
 /** Credentials for one registry, as the daemon receives them in X-Registry-Auth. */
 export interface RegistryCredentials {
@@ -29,6 +30,8 @@ const USER_AGENT = 'berth/0.1.0 (linux)';
 export class RegistryClient {
   private readonly tokens = new Map<string, string>();
   private basic = false;
+  /** undefined: not looked up yet; null: the default trust. */
+  private dispatcher: object | null | undefined;
 
   constructor(
     readonly endpoint: RegistryEndpoint,
@@ -63,10 +66,12 @@ export class RegistryClient {
     if (auth) headers.Authorization = auth;
     const body = req.body?.();
     try {
+      const dispatcher = await this.dispatcherFor(url);
       return await fetch(url, {
         method,
         headers,
         redirect: 'follow',
+        ...(dispatcher ? { dispatcher } : {}),
         ...(body !== undefined ? { body: body as BodyInit, duplex: 'half' } : {}),
         ...(req.signal ? { signal: req.signal } : {}),
       } as RequestInit);
@@ -76,6 +81,16 @@ export class RegistryClient {
       const verb = method.charAt(0) + method.slice(1).toLowerCase();
       throw new RegistryError(0, undefined, `${verb} "${url}": ${cause?.message ?? (err as Error).message}`);
     }
+  }
+
+  /** A dispatcher trusting the certs.d CAs of the registry (only for https to the registry's own host). */
+  private async dispatcherFor(url: string): Promise<object | null> {
+    if (!url.startsWith(`https://${this.endpoint.host}/`)) return null;
+    if (this.dispatcher === undefined) {
+      const tls = registryTls(this.endpoint.host);
+      this.dispatcher = tls ? await tlsDispatcher(this.endpoint.host, tls) : null;
+    }
+    return this.dispatcher;
   }
 
   private authorization(scope: string): string | undefined {
@@ -108,7 +123,8 @@ export class RegistryClient {
     if (this.credentials.username !== undefined) {
       headers.Authorization = `Basic ${Buffer.from(`${this.credentials.username}:${this.credentials.password ?? ''}`).toString('base64')}`;
     }
-    const res = await fetch(url, { headers, ...(signal ? { signal } : {}) });
+    const dispatcher = await this.dispatcherFor(url.toString());
+    const res = await fetch(url, { headers, ...(signal ? { signal } : {}), ...(dispatcher ? { dispatcher } : {}) } as RequestInit);
     if (!res.ok) throw await RegistryError.fromResponse(res, 'token');
     const body = (await res.json()) as { token?: string; access_token?: string };
     const token = body.token ?? body.access_token;

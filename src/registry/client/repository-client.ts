@@ -115,18 +115,22 @@ export class RepositoryClient {
     return false;
   }
 
-  /** Uploads the file at `path` as blob `digest`: POST for a session, then one PUT with the whole body. */
-  async uploadBlob(path: string, digest: string, options: { signal?: AbortSignal; onProgress?: (current: number) => void } = {}): Promise<void> {
+  /**
+   * Uploads the file at `path` as blob `digest`: POST for a session, then one
+   * PUT with the whole body (monolithic) or, with `chunkSize`, PATCHes of at
+   * most that many bytes (Content-Range, following each Location) and a
+   * closing PUT with no body.
+   */
+  async uploadBlob(path: string, digest: string, options: { signal?: AbortSignal; onProgress?: (current: number) => void; chunkSize?: number } = {}): Promise<void> {
     const size = (await stat(path)).size;
-    const start = await this.client.request('POST', `/v2/${this.name}/blobs/uploads/`, { scope: this.scope(true), ...(options.signal ? { signal: options.signal } : {}) });
+    const signal = options.signal ? { signal: options.signal } : {};
+    const start = await this.client.request('POST', `/v2/${this.name}/blobs/uploads/`, { scope: this.scope(true), ...signal });
     await start.body?.cancel().catch(() => undefined);
-    const location = start.headers.get('location');
+    let location = start.headers.get('location');
     if (start.status !== 202 || !location) throw await RegistryError.fromResponse(start, `blob upload ${digest}`);
-    const url = new URL(this.client.absolute(location));
-    url.searchParams.set('digest', digest);
-    const body = (): AsyncIterable<Uint8Array> => {
-      let sent = 0;
-      const source = createReadStream(path);
+    const fileBody = (from: number, length: number, sentBefore: number) => (): AsyncIterable<Uint8Array> => {
+      let sent = sentBefore;
+      const source = length === 0 ? Readable.from([]) : createReadStream(path, { start: from, end: from + length - 1 });
       return (async function* () {
         for await (const chunk of source as AsyncIterable<Buffer>) {
           sent += chunk.length;
@@ -135,11 +139,30 @@ export class RepositoryClient {
         }
       })();
     };
+    const chunkSize = options.chunkSize ?? 0;
+    let offset = 0;
+    if (chunkSize > 0) {
+      while (offset < size) {
+        const length = Math.min(chunkSize, size - offset);
+        const res = await this.client.request('PATCH', this.client.absolute(location), {
+          scope: this.scope(true),
+          headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(length), 'Content-Range': `${offset}-${offset + length - 1}` },
+          body: fileBody(offset, length, offset),
+          ...signal,
+        });
+        await res.body?.cancel().catch(() => undefined);
+        location = res.headers.get('location') ?? location;
+        if (res.status !== 202) throw await RegistryError.fromResponse(res, `blob upload ${digest}`);
+        offset += length;
+      }
+    }
+    const url = new URL(this.client.absolute(location));
+    url.searchParams.set('digest', digest);
     const res = await this.client.request('PUT', url.toString(), {
       scope: this.scope(true),
-      headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(size) },
-      body,
-      ...(options.signal ? { signal: options.signal } : {}),
+      headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(size - offset) },
+      body: fileBody(offset, size - offset, offset),
+      ...signal,
     });
     await res.body?.cancel().catch(() => undefined);
     if (res.status !== 201) throw await RegistryError.fromResponse(res, `blob upload ${digest}`);

@@ -48,7 +48,7 @@ export async function garbageCollect(root: string, options: { dryRun: boolean })
         for (const hex of await readdir(join(sub, 'revisions')).catch(() => [] as string[])) await markManifest(`sha256:${hex}`);
       } else if (e.name === '_layers') {
         for (const hex of await readdir(sub)) layerLinks.push(join(sub, hex));
-      } else {
+      } else if (e.name !== '_referrers') {
         await walk(sub);
       }
     }

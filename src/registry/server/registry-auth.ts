@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import bcrypt from 'bcryptjs';
 import { DistributionError } from './distribution-error.js';
 
 export interface AccessScope {
@@ -16,9 +17,11 @@ export interface RegistryAuthenticator {
 }
 
 /**
- * HTTP Basic against an htpasswd file. Supported hashes: `{SHA}` (base64
- * SHA-1, `htpasswd -s`) and `{SHA256}` (base64 SHA-256); bcrypt (`$2y$`)
- * entries are rejected at load time because Node has no bcrypt built in.
+ * HTTP Basic against an htpasswd file. Supported hashes: bcrypt (`$2y$`,
+ * `$2a$`, `$2b$`: `htpasswd -B`, what distribution requires), `{SHA}` (base64
+ * SHA-1, `htpasswd -s`) and `{SHA256}` (base64 SHA-256). A bcrypt check costs
+ * milliseconds, so successful checks are remembered (keyed by a salted hash of
+ * user and password) for the authenticator's lifetime.
  * `anonymousPull` lets unauthenticated clients pull.
  */
 export class HtpasswdAuthenticator implements RegistryAuthenticator {
@@ -36,8 +39,8 @@ export class HtpasswdAuthenticator implements RegistryAuthenticator {
       const i = line.indexOf(':');
       if (i <= 0) throw new Error(`htpasswd: malformed line: ${line}`);
       const hash = line.slice(i + 1);
-      if (!hash.startsWith('{SHA}') && !hash.startsWith('{SHA256}')) {
-        throw new Error(`htpasswd: user ${line.slice(0, i)}: only {SHA} and {SHA256} hashes are supported (bcrypt needs a dependency)`);
+      if (!hash.startsWith('{SHA}') && !hash.startsWith('{SHA256}') && !/^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/.test(hash)) {
+        throw new Error(`htpasswd: user ${line.slice(0, i)}: unsupported hash (use bcrypt: htpasswd -B)`);
       }
       users.set(line.slice(0, i), hash);
     }
@@ -48,34 +51,43 @@ export class HtpasswdAuthenticator implements RegistryAuthenticator {
     return new DistributionError('UNAUTHORIZED', undefined, undefined, { 'WWW-Authenticate': `Basic realm="${this.realm}"` });
   }
 
-  authorize(req: IncomingMessage, scope: AccessScope | undefined): Promise<void> {
-    const user = this.basicUser(req);
+  async authorize(req: IncomingMessage, scope: AccessScope | undefined): Promise<void> {
+    const user = await this.basicUser(req);
     if (user === undefined) {
-      if (this.anonymousPull && scope?.type === 'repository' && scope.actions.every((a) => a === 'pull')) return Promise.resolve();
-      return Promise.reject(this.unauthorized());
+      if (this.anonymousPull && scope?.type === 'repository' && scope.actions.every((a) => a === 'pull')) return;
+      throw this.unauthorized();
     }
-    if (user === false) return Promise.reject(this.unauthorized());
-    return Promise.resolve();
+    if (user === false) throw this.unauthorized();
   }
 
   /** The user of a valid Basic header; undefined without one, false when it does not verify. */
-  basicUser(req: IncomingMessage): string | undefined | false {
+  async basicUser(req: IncomingMessage): Promise<string | undefined | false> {
     const m = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '');
     if (!m) return undefined;
     const decoded = Buffer.from(m[1] ?? '', 'base64').toString('utf8');
     const i = decoded.indexOf(':');
     const user = i < 0 ? decoded : decoded.slice(0, i);
     const password = i < 0 ? '' : decoded.slice(i + 1);
-    return this.verify(user, password) ? user : false;
+    return (await this.verify(user, password)) ? user : false;
   }
 
   get allowsAnonymousPull(): boolean {
     return this.anonymousPull;
   }
 
-  private verify(user: string, password: string): boolean {
+  private readonly verified = new Set<string>();
+  private readonly cacheSalt = randomBytes(16);
+
+  private async verify(user: string, password: string): Promise<boolean> {
     const stored = this.users.get(user);
     if (stored === undefined) return false;
+    if (stored.startsWith('$2')) {
+      const key = createHmac('sha256', this.cacheSalt).update(`${user}\0${password}\0${stored}`).digest('hex');
+      if (this.verified.has(key)) return true;
+      const ok = await bcrypt.compare(password, stored.replace(/^\$2y\$/, '$2b$'));
+      if (ok && this.verified.size < 1024) this.verified.add(key);
+      return ok;
+    }
     const [prefix, algo] = stored.startsWith('{SHA256}') ? ['{SHA256}', 'sha256'] : ['{SHA}', 'sha1'];
     const expected = Buffer.from(stored.slice(prefix.length));
     const actual = Buffer.from(createHash(algo).update(password).digest('base64'));
@@ -104,7 +116,8 @@ export class TokenAuthenticator implements RegistryAuthenticator {
   ) {}
 
   private challenge(req: IncomingMessage, scope: AccessScope | undefined, error?: string): DistributionError {
-    const realm = this.realm ?? `http://${req.headers.host ?? 'localhost'}/token`;
+    const scheme = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+    const realm = this.realm ?? `${scheme}://${req.headers.host ?? 'localhost'}/token`;
     const scopeText = scope ? `,scope="${scope.type}:${scope.name}:${scope.actions.join(',')}"` : '';
     return new DistributionError('UNAUTHORIZED', undefined, undefined, {
       'WWW-Authenticate': `Bearer realm="${realm}",service="${this.service}"${scopeText}${error ? `,error="${error}"` : ''}`,
@@ -122,10 +135,10 @@ export class TokenAuthenticator implements RegistryAuthenticator {
     return Promise.reject(this.challenge(req, scope, 'insufficient_scope'));
   }
 
-  issueToken(req: IncomingMessage, params: URLSearchParams): Promise<Record<string, unknown>> {
-    const user = this.users.basicUser(req);
+  async issueToken(req: IncomingMessage, params: URLSearchParams): Promise<Record<string, unknown>> {
+    const user = await this.users.basicUser(req);
     if (user === false || (user === undefined && !this.users.allowsAnonymousPull)) {
-      return Promise.reject(new DistributionError('UNAUTHORIZED', undefined, undefined, { 'WWW-Authenticate': 'Basic realm="berth-registry-token"' }));
+      throw new DistributionError('UNAUTHORIZED', undefined, undefined, { 'WWW-Authenticate': 'Basic realm="berth-registry-token"' });
     }
     const access: { type: string; name: string; actions: string[] }[] = [];
     for (const scope of params.getAll('scope').flatMap((s) => s.split(' '))) {
@@ -137,7 +150,7 @@ export class TokenAuthenticator implements RegistryAuthenticator {
     }
     const now = Math.floor(Date.now() / 1000);
     const token = this.signJwt({ iss: 'berth-registry', sub: user ?? '', aud: this.service, iat: now, nbf: now - 5, exp: now + 300, jti: randomBytes(8).toString('hex'), access });
-    return Promise.resolve({ token, access_token: token, expires_in: 300, issued_at: new Date(now * 1000).toISOString() });
+    return { token, access_token: token, expires_in: 300, issued_at: new Date(now * 1000).toISOString() };
   }
 
   private signJwt(claims: Record<string, unknown>): string {

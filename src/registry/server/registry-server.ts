@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
@@ -21,19 +22,21 @@ export interface RegistryServerOptions {
   readonly auth?: RegistryAuthenticator;
   /** One line per request (access log). */
   readonly log?: (line: string) => void;
+  /** Serve HTTPS with this PEM certificate (chain) and key. */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
 }
 
 interface Route {
   name: string;
-  kind: 'blob' | 'upload' | 'manifest' | 'tags';
+  kind: 'blob' | 'upload' | 'manifest' | 'tags' | 'referrers';
   ref: string;
 }
 
-const ROUTE_RE = /^\/v2\/(.+?)\/(?:blobs\/uploads\/([^/]*)|blobs\/([^/]+)|manifests\/([^/]+)|(tags)\/list)$/;
+const ROUTE_RE = /^\/v2\/(.+?)\/(?:blobs\/uploads\/([^/]*)|blobs\/([^/]+)|manifests\/([^/]+)|(tags)\/list|referrers\/([^/]+))$/;
 
 /** An HTTP server speaking the OCI distribution API (plus Docker's /v1/search) over `storage`. */
 export function createRegistryServer(options: RegistryServerOptions): Server {
-  const server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const started = Date.now();
     res.on('finish', () => {
       options.log?.(JSON.stringify({ time: new Date().toISOString(), remote: req.socket.remoteAddress, method: req.method, uri: req.url, status: res.statusCode, ms: Date.now() - started }) + '\n');
@@ -50,8 +53,8 @@ export function createRegistryServer(options: RegistryServerOptions): Server {
       res.writeHead(e?.status ?? 500, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Docker-Distribution-API-Version': 'registry/2.0' });
       res.end(req.method === 'HEAD' ? undefined : body);
     });
-  });
-  return server;
+  };
+  return options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createServer(handler);
 }
 
 export async function listen(server: Server, addr: string): Promise<AddressInfo> {
@@ -90,7 +93,7 @@ async function handle(o: RegistryServerOptions, req: IncomingMessage, res: Serve
   const m = ROUTE_RE.exec(url.pathname);
   if (!m) throw new DistributionError('UNSUPPORTED', undefined, 'not found');
   const route: Route =
-    m[2] !== undefined ? { name: m[1] ?? '', kind: 'upload', ref: m[2] } : m[3] !== undefined ? { name: m[1] ?? '', kind: 'blob', ref: m[3] } : m[4] !== undefined ? { name: m[1] ?? '', kind: 'manifest', ref: m[4] } : { name: m[1] ?? '', kind: 'tags', ref: '' };
+    m[6] !== undefined ? { name: m[1] ?? '', kind: 'referrers', ref: m[6] } : m[2] !== undefined ? { name: m[1] ?? '', kind: 'upload', ref: m[2] } : m[3] !== undefined ? { name: m[1] ?? '', kind: 'blob', ref: m[3] } : m[4] !== undefined ? { name: m[1] ?? '', kind: 'manifest', ref: m[4] } : { name: m[1] ?? '', kind: 'tags', ref: '' };
   if (!isRepositoryName(route.name)) throw new DistributionError('NAME_INVALID', { name: route.name });
   const writes = method !== 'GET' && method !== 'HEAD';
   await o.auth?.authorize(req, { type: 'repository', name: route.name, actions: writes ? (method === 'DELETE' ? ['delete'] : ['pull', 'push']) : ['pull'] });
@@ -101,6 +104,8 @@ async function handle(o: RegistryServerOptions, req: IncomingMessage, res: Serve
       return upload(o.storage, route, method, req, res, url);
     case 'manifest':
       return manifest(o.storage, route, method, req, res);
+    case 'referrers':
+      return referrers(o.storage, route, method, req, res, url);
     case 'tags': {
       if (method !== 'GET') throw new DistributionError('UNSUPPORTED');
       if (!(await o.storage.repositoryExists(route.name))) throw new DistributionError('NAME_UNKNOWN', { name: route.name });
@@ -217,9 +222,42 @@ async function manifest(storage: RegistryStorage, r: Route, method: string, req:
   res.end(method === 'HEAD' ? undefined : found.bytes);
 }
 
+/**
+ * The OCI 1.1 referrers API: an image index of the manifests whose `subject`
+ * is the digest, each described with its artifactType (the manifest's own or
+ * its config's media type) and annotations; `?artifactType=` filters, and
+ * says so in OCI-Filters-Applied. An unknown digest has no referrers (200).
+ */
+async function referrers(storage: RegistryStorage, r: Route, method: string, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  req.resume();
+  if (method !== 'GET') throw new DistributionError('UNSUPPORTED');
+  if (!isDigest(r.ref)) throw new DistributionError('DIGEST_INVALID', { digest: r.ref }, 'invalid digest');
+  const filter = url.searchParams.get('artifactType');
+  const manifests: Record<string, unknown>[] = [];
+  for (const digest of await storage.referrers(r.name, r.ref)) {
+    const found = await storage.getManifest(r.name, digest);
+    if (!found) continue;
+    let parsed: ManifestJson;
+    try {
+      parsed = JSON.parse(found.bytes.toString('utf8')) as ManifestJson;
+    } catch {
+      continue;
+    }
+    const artifactType = parsed.artifactType ?? parsed.config?.mediaType;
+    if (filter !== null && artifactType !== filter) continue;
+    manifests.push({ mediaType: found.mediaType, digest, size: found.bytes.length, ...(artifactType ? { artifactType } : {}), ...(parsed.annotations ? { annotations: parsed.annotations } : {}) });
+  }
+  const text = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }) + '\n';
+  res.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.index.v1+json', 'Content-Length': Buffer.byteLength(text), ...(filter !== null ? { 'OCI-Filters-Applied': 'artifactType' } : {}) });
+  res.end(text);
+}
+
 interface ManifestJson {
   mediaType?: string;
-  config?: { digest?: string };
+  artifactType?: string;
+  annotations?: Record<string, string>;
+  subject?: { digest?: string };
+  config?: { digest?: string; mediaType?: string };
   layers?: { digest?: string; urls?: unknown }[];
   manifests?: { digest?: string }[];
 }
@@ -256,8 +294,11 @@ async function putManifest(storage: RegistryStorage, r: Route, req: IncomingMess
       if (!d || !isDigest(d) || (await storage.blobSize(r.name, d)) === undefined) throw new DistributionError('MANIFEST_BLOB_UNKNOWN', { digest: d }, 'blob unknown to registry');
     }
   }
+  const subject = parsed.subject?.digest;
+  if (parsed.subject !== undefined && (subject === undefined || !isDigest(subject))) throw new DistributionError('MANIFEST_INVALID', { reason: 'invalid subject' });
   await storage.putManifest(r.name, digest, mediaType, bytes, isDigest(r.ref) ? undefined : r.ref);
-  res.writeHead(201, { Location: `/v2/${r.name}/manifests/${digest}`, 'Docker-Content-Digest': digest, 'Content-Length': 0 });
+  if (subject !== undefined) await storage.addReferrer(r.name, subject, digest);
+  res.writeHead(201, { Location: `/v2/${r.name}/manifests/${digest}`, 'Docker-Content-Digest': digest, 'Content-Length': 0, ...(subject !== undefined ? { 'OCI-Subject': subject } : {}) });
   res.end();
 }
 

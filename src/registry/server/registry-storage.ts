@@ -60,6 +60,10 @@ export class RegistryStorage {
   private tagPath(name: string, tag: string): string {
     return join(this.repoDir(name), '_manifests', 'tags', tag);
   }
+  /** `_referrers/<subject>/<referrer>`: an empty file per manifest whose `subject` is `<subject>`. */
+  private referrerLink(name: string, subject: string, referrer: string): string {
+    return join(this.repoDir(name), '_referrers', subject.slice(7), referrer.slice(7));
+  }
   private uploadPath(uuid: string): string {
     if (!UUID_RE.test(uuid)) throw new DistributionError('BLOB_UPLOAD_UNKNOWN');
     return join(this.root, 'uploads', uuid);
@@ -172,6 +176,25 @@ export class RegistryStorage {
       await mkdir(dirname(t), { recursive: true });
       await writeFileAtomic(t, digest);
     }
+  }
+
+  /** Records that manifest `referrer` (already stored) names `subject` as its subject. */
+  async addReferrer(name: string, subject: string, referrer: string): Promise<void> {
+    const p = this.referrerLink(name, subject, referrer);
+    await mkdir(dirname(p), { recursive: true });
+    await writeFile(p, '');
+  }
+
+  /** The manifests of `name` whose subject is `subject` (those still present), sorted by digest. */
+  async referrers(name: string, subject: string): Promise<string[]> {
+    const dir = dirname(this.referrerLink(name, subject, subject));
+    const hexes = await readdir(dir).catch(() => [] as string[]);
+    const out: string[] = [];
+    for (const hex of hexes.sort()) {
+      const digest = `sha256:${hex}`;
+      if (isDigest(digest) && (await exists(this.revisionPath(name, digest)))) out.push(digest);
+    }
+    return out;
   }
 
   async resolveTag(name: string, tag: string): Promise<string | undefined> {

@@ -13,6 +13,8 @@ export interface RegistryConfig {
     /** Bearer tokens from this server's /token instead of Basic on every request. */
     token?: { service?: string; realm?: string; secret?: string };
   };
+  /** HTTPS: PEM files, relative to the config file's directory. */
+  tls?: { certificate: string; key: string };
 }
 
 export interface RunningRegistry {
@@ -33,7 +35,9 @@ export async function startRegistry(options: { addr: string; storage: string; co
     const token = config.auth?.token;
     auth = token ? new TokenAuthenticator(users, token.secret ? Buffer.from(token.secret) : randomBytes(32), token.service ?? 'berth-registry', token.realm) : users;
   }
-  const server = createRegistryServer({ storage, ...(auth ? { auth } : {}), ...(options.log ? { log: options.log } : {}) });
+  const base = options.configDir ?? dirname(options.storage);
+  const tls = config.tls ? { cert: await readFile(resolve(base, config.tls.certificate)), key: await readFile(resolve(base, config.tls.key)) } : undefined;
+  const server = createRegistryServer({ storage, ...(auth ? { auth } : {}), ...(tls ? { tls } : {}), ...(options.log ? { log: options.log } : {}) });
   const info = await listen(server, options.addr);
   return {
     address: `${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`,

@@ -35,6 +35,7 @@ export const CREATE_FLAGS: FlagSpec[] = [
   { long: 'network', kind: 'string', valueName: 'network', description: 'Connect a container to a network' },
   { long: 'net', kind: 'string', valueName: 'network', description: 'Connect a container to a network', hidden: true },
   { long: 'ip', kind: 'string', valueName: 'ip', description: 'IPv4 address (e.g., 172.30.100.104)' },
+  { long: 'link', kind: 'list', description: 'Add link to another container' },
   { long: 'mount', kind: 'list', description: 'Attach a filesystem mount to the container' },
   { long: 'volumes-from', kind: 'list', description: 'Mount volumes from the specified container(s)' },
   { long: 'network-alias', kind: 'list', valueName: 'list', description: 'Add network-scoped alias for the container' },
@@ -213,6 +214,7 @@ export function buildCreateOptions(flags: FlagValues, args: string[], env: NodeJ
   listInto('dns-option', 'DnsOptions');
   listInto('dns-search', 'DnsSearch');
   listInto('add-host', 'ExtraHosts');
+  listInto('link', 'Links');
   const securityOpts = flags.list('security-opt').map(seccompFileOpt);
   if (securityOpts.length > 0) host['SecurityOpt'] = securityOpts;
   const memory = flags.string('memory');

@@ -12,7 +12,7 @@ export const registryServeCommand: CommandSpec = {
   flags: [
     { long: 'addr', kind: 'string', description: 'Address to listen on (host:port)' },
     { long: 'storage', kind: 'string', description: 'Directory for the registry storage' },
-    { long: 'config', kind: 'string', description: 'Config file (JSON): auth.htpasswd {path, realm}, auth.anonymousPull, auth.token {service, realm, secret}' },
+    { long: 'config', kind: 'string', description: 'Config file (JSON): auth.htpasswd {path, realm}, auth.anonymousPull, auth.token {service, realm, secret}, tls {certificate, key}' },
     { long: 'quiet', short: 'q', kind: 'bool', description: 'No access log' },
   ],
   async run(ctx, flags) {

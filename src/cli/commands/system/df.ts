@@ -1,6 +1,7 @@
 import type { CommandSpec } from '../../argv/command-spec.js';
 import { formatFlag } from '../../argv/common-flags.js';
 import { humanSize } from '../../format/human-size.js';
+import { timeAgo } from '../../format/human-duration.js';
 import { renderList, resolveListFormat } from '../../format/row-format.js';
 
 interface DfWire {
@@ -8,7 +9,7 @@ interface DfWire {
   Images?: { Id: string; RepoTags: string[] | null; Created: number; Size: number; SharedSize: number; Containers: number }[] | null;
   Containers?: { Id: string; Names: string[]; Image: string; Command: string; State: string; Status: string; SizeRw?: number; Mounts?: unknown[] }[] | null;
   Volumes?: { Name: string; UsageData?: { Size: number; RefCount: number } }[] | null;
-  BuildCache?: unknown[] | null;
+  BuildCache?: { ID: string; Type: string; Size: number; Shared: boolean; InUse: boolean; UsageCount: number; CreatedAt?: string; LastUsedAt?: string | null }[] | null;
 }
 
 interface Row {
@@ -38,8 +39,15 @@ export function dfRows(du: DfWire): Row[] {
     { Type: 'Images', TotalCount: String(images.length), Active: String(images.filter((i) => i.Containers > 0).length), Size: humanSize(imagesTotal), Reclaimable: reclaimable(imagesTotal - used, imagesTotal) },
     { Type: 'Containers', TotalCount: String(containers.length), Active: String(containers.filter((c) => c.State === 'running').length), Size: humanSize(cTotal), Reclaimable: reclaimable(cReclaim, cTotal) },
     { Type: 'Local Volumes', TotalCount: String(volumes.length), Active: String(volumes.filter((v) => (v.UsageData?.RefCount ?? 0) > 0).length), Size: humanSize(vTotal), Reclaimable: reclaimable(vReclaim, vTotal) },
-    { Type: 'Build Cache', TotalCount: '0', Active: '0', Size: '0B', Reclaimable: '0B' },
+    buildCacheRow(du.BuildCache ?? []),
   ];
+}
+
+/** The docker CLI's build cache figures: shared records count in neither size nor reclaimable; no percentage. */
+function buildCacheRow(cache: NonNullable<DfWire['BuildCache']>): Row {
+  const size = cache.filter((b) => !b.Shared).reduce((n, b) => n + b.Size, 0);
+  const inUse = cache.filter((b) => b.InUse && !b.Shared).reduce((n, b) => n + b.Size, 0);
+  return { Type: 'Build Cache', TotalCount: String(cache.length), Active: String(cache.filter((b) => b.InUse).length), Size: humanSize(size), Reclaimable: humanSize(size - inUse) };
 }
 
 const headers = { Type: 'TYPE', TotalCount: 'TOTAL', Active: 'ACTIVE', Size: 'SIZE', Reclaimable: 'RECLAIMABLE' };
@@ -72,7 +80,13 @@ export const systemDfCommand: CommandSpec = {
     const volumes = (du.Volumes ?? []).map((v) => ({ Name: v.Name, Links: String(v.UsageData?.RefCount ?? 0), Size: humanSize(Math.max(0, v.UsageData?.Size ?? 0)) }));
     ctx.out('\nLocal Volumes space usage:\n\n');
     ctx.out(renderList(volumes, resolveListFormat('table {{.Name}}\t{{.Links}}\t{{.Size}}', ''), { Name: 'VOLUME NAME', Links: 'LINKS', Size: 'SIZE' }));
-    ctx.out('\nBuild cache usage: 0B\n\nCACHE ID   CACHE TYPE   SIZE      CREATED   LAST USED   USAGE     SHARED\n');
+    const cache = du.BuildCache ?? [];
+    ctx.out(`\nBuild cache usage: ${buildCacheRow(cache).Size}\n\n`);
+    const ago = (t: string | null | undefined): string => (t ? timeAgo(new Date(t)) : '');
+    // docker's buildCacheContext: the id cut to 12, a '*' marks one in use
+    ctx.out(renderList(cache.map((b) => ({ ID: `${b.ID.slice(0, 12)}${b.InUse ? '*' : ''}`, Type: b.Type, Size: humanSize(b.Size), Created: ago(b.CreatedAt), LastUsed: ago(b.LastUsedAt), Usage: String(b.UsageCount), Shared: String(b.Shared) })),
+      resolveListFormat('table {{.ID}}\t{{.Type}}\t{{.Size}}\t{{.Created}}\t{{.LastUsed}}\t{{.Usage}}\t{{.Shared}}', ''),
+      { ID: 'CACHE ID', Type: 'CACHE TYPE', Size: 'SIZE', Created: 'CREATED', LastUsed: 'LAST USED', Usage: 'USAGE', Shared: 'SHARED' }));
     return 0;
   },
 };

@@ -40,6 +40,9 @@ export const systemPruneCommand: CommandSpec = {
       reclaimed += v.SpaceReclaimed;
     }
     reclaimed += await runImagePrune(ctx, all, filters);
+    const cache = await api.json<{ CachesDeleted: string[] | null; SpaceReclaimed: number }>('POST', '/build/prune', { query: { all: all || undefined, filters: JSON.stringify(filters) } });
+    if ((cache.CachesDeleted ?? []).length > 0) ctx.out(`Deleted build cache objects:\n${(cache.CachesDeleted ?? []).map((n) => `${n}\n`).join('')}\n`);
+    reclaimed += cache.SpaceReclaimed;
     ctx.out(`Total reclaimed space: ${humanSize(reclaimed)}\n`);
     return 0;
   },

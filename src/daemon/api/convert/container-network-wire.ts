@@ -28,9 +28,9 @@ export function endpointWire(e: ContainerEndpointFacts | undefined): Record<stri
     Gateway: e?.gateway ?? '',
     IPAddress: e?.ip ?? '',
     IPPrefixLen: e?.prefix ?? 0,
-    IPv6Gateway: '',
-    GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0,
+    IPv6Gateway: e?.gateway6 ?? '',
+    GlobalIPv6Address: e?.ipv6 ?? '',
+    GlobalIPv6PrefixLen: e?.prefix6 ?? 0,
     DNSNames: null,
   };
 }

@@ -33,8 +33,8 @@ function networkSettings(c: ContainerRecord): Record<string, unknown> {
   };
 }
 
-/** GET /containers/{id}/json in Docker v28's shape. */
-export function containerInspectWire(c: ContainerRecord): Record<string, unknown> {
+/** GET /containers/{id}/json in Docker v28's shape; `execIds`: the container's live exec sessions. */
+export function containerInspectWire(c: ContainerRecord, execIds: string[] | null = null): Record<string, unknown> {
   const { path, args } = command(c);
   const lower = c.runtime.chainIds.length > 0 ? c.runtime.chainIds.map((id) => `snapshots/${id.replace(/^sha256:/, '')}/fs`).reverse() : [];
   return {
@@ -55,7 +55,7 @@ export function containerInspectWire(c: ContainerRecord): Record<string, unknown
     MountLabel: '',
     ProcessLabel: '',
     AppArmorProfile: '',
-    ExecIDs: null,
+    ExecIDs: execIds,
     HostConfig: { ...c.hostConfig },
     GraphDriver: {
       Data: {

@@ -1,4 +1,5 @@
 import { invalidArgument } from '../../../errors/engine-error.js';
+import { imageOperations } from '../../../engine/concurrency/limit.js';
 import { type BuildMessage, BuildFailure, prepareBuild } from '../../../engine/build/build-image.js';
 import type { ContainerSupervisor } from '../../../engine/containers/supervisor.js';
 import type { Router } from '../router.js';
@@ -7,10 +8,11 @@ import { commonHeaders, sendJson } from '../reply.js';
 import { pruneBuildCache } from '../../../engine/build/prune-build-cache.js';
 
 export function registerBuildRoutes(router: Router, sup: ContainerSupervisor): void {
-  router.post('/build/prune', (rc) => sendJson(rc, 200, pruneBuildCache(sup.ctx)));
+  router.post('/build/prune', async (rc) => sendJson(rc, 200, await pruneBuildCache(sup.ctx)));
   router.post('/build', async (rc) => {
     const q = rc.query;
-    const prepared = await prepareBuild(sup, rc.req, {
+    // Context extraction and the build itself each take a slot of the image-operation limit.
+    const prepared = await imageOperations.run(() => prepareBuild(sup, rc.req, {
       dockerfile: q.get('dockerfile') ?? undefined,
       tags: q.getAll('t').filter((t) => t !== ''),
       buildArgs: jsonRecord(q.get('buildargs'), 'buildargs') as Record<string, string | null>,
@@ -21,9 +23,11 @@ export function registerBuildRoutes(router: Router, sup: ContainerSupervisor): v
       networkMode: q.get('networkmode') || undefined,
       extraHosts: q.getAll('extrahosts').flatMap((h) => h.split(/[,\s]+/)).filter((h) => h !== ''),
       platform: q.get('platform') || undefined,
-    });
+      rm: queryBool(q, 'rm', true),
+      forceRm: queryBool(q, 'forcerm'),
+    }), rc.signal);
     try {
-      await streamBuild(rc, queryBool(q, 'q'), (emit) => prepared.run(emit, rc.signal));
+      await imageOperations.run(() => streamBuild(rc, queryBool(q, 'q'), (emit) => prepared.run(emit, rc.signal)), rc.signal);
     } finally {
       await prepared.dispose();
     }

@@ -1,4 +1,5 @@
 import { invalidArgument } from '../../../errors/engine-error.js';
+import { checkShape, containerConfigShape, hostConfigShape, updateConfigShape } from '../../../engine/security/api-shape.js';
 import type { ContainerSupervisor } from '../../../engine/containers/supervisor.js';
 import type { ContainerConfig, HostConfig } from '../../../engine/containers/container-model.js';
 import { createContainer } from '../../../engine/containers/create.js';
@@ -22,15 +23,20 @@ import { commonHeaders, sendJson, sendStatus } from '../reply.js';
 import { containerInspectWire, containerSummaryWire } from '../convert/container-wire.js';
 import { MULTIPLEXED_STREAM, RAW_STREAM, frame } from '../stdcopy.js';
 import { handleAttach } from './container-attach.js';
+import { handleAttachWs } from './container-attach-ws.js';
+import { activeExecIds } from '../../../engine/exec/exec-ids.js';
 import { handleStats } from './container-stats.js';
 import { topContainer } from '../../../engine/containers/top.js';
 import { formatTimestamp } from '../convert/timestamps.js';
+import { containerInspectShape } from '../compat/api-version-shapes.js';
 
 export function registerContainerRoutes(router: Router, sup: ContainerSupervisor): void {
   router.post('/containers/create', async (ctx) => {
     const body = await readJsonBody(ctx.req);
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidArgument('config cannot be empty in order to create a container');
     const { HostConfig, NetworkingConfig, ...config } = body as Record<string, unknown> & { HostConfig?: unknown; NetworkingConfig?: unknown };
+    checkShape(config, containerConfigShape);
+    checkShape(HostConfig, hostConfigShape);
     const result = await createContainer(sup, {
       name: ctx.query.get('name') ?? undefined,
       config: config as Partial<ContainerConfig>,
@@ -55,9 +61,9 @@ export function registerContainerRoutes(router: Router, sup: ContainerSupervisor
 
   router.get('/containers/:id/json', async (ctx) => {
     const c = requireContainer(sup.ctx.db, param(ctx, 'id'));
-    const wire = containerInspectWire(c);
+    const wire = containerInspectWire(c, activeExecIds(sup.ctx.db, c));
     if (queryBool(ctx.query, 'size')) Object.assign(wire, sizeWire(await containerSize(sup.ctx, c)));
-    sendJson(ctx, 200, wire);
+    sendJson(ctx, 200, containerInspectShape(wire, ctx.apiVersion));
   });
 
   router.post('/containers/:id/start', async (ctx) => {
@@ -159,6 +165,7 @@ export function registerContainerRoutes(router: Router, sup: ContainerSupervisor
   });
 
   router.post('/containers/:id/attach', (ctx) => handleAttach(sup, ctx));
+  router.get('/containers/:id/attach/ws', (ctx) => handleAttachWs(sup, ctx));
 
   router.get('/containers/:id/stats', (ctx) => handleStats(sup, ctx));
 
@@ -168,6 +175,7 @@ export function registerContainerRoutes(router: Router, sup: ContainerSupervisor
 
   router.post('/containers/:id/update', async (ctx) => {
     const body = await readJsonBody(ctx.req);
+    checkShape(body, updateConfigShape);
     sendJson(ctx, 200, await updateContainer(sup, param(ctx, 'id'), (typeof body === 'object' && body !== null ? body : {}) as ContainerUpdate));
   });
 }

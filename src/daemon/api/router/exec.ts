@@ -1,3 +1,4 @@
+import { checkShape, execConfigShape } from '../../../engine/security/api-shape.js';
 import type { Duplex } from 'node:stream';
 import { invalidArgument } from '../../../errors/engine-error.js';
 import type { ContainerSupervisor } from '../../../engine/containers/supervisor.js';
@@ -14,6 +15,7 @@ import { MULTIPLEXED_STREAM, RAW_STREAM, frame } from '../stdcopy.js';
 export function registerExecRoutes(router: Router, sup: ContainerSupervisor): void {
   router.post('/containers/:id/exec', async (ctx) => {
     const body = await readJsonBody(ctx.req);
+    checkShape(body, execConfigShape);
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidArgument('No exec command specified');
     sendJson(ctx, 201, createExec(sup, ctx.params['id'] ?? '', body as ExecCreateOptions));
   });

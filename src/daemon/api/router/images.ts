@@ -6,17 +6,20 @@ import { importImage } from '../../../engine/images/import.js';
 import { inspectImage } from '../../../engine/images/inspect.js';
 import { listImageSummaries } from '../../../engine/images/list.js';
 import { loadImages } from '../../../engine/images/load.js';
+import { imageOperations } from '../../../engine/concurrency/limit.js';
 import { removeImage } from '../../../engine/images/remove.js';
 import { saveImages } from '../../../engine/images/save.js';
 import { tagImage } from '../../../engine/images/tag.js';
+import { resolveImage } from '../../../engine/images/resolve.js';
 import type { Router } from '../router.js';
+import { imageInspectShape, imageSummaryShape } from '../compat/api-version-shapes.js';
 import { pullFromRegistry } from './registry.js';
 import { queryBool, queryFilters, type RequestContext } from '../request-context.js';
 import { commonHeaders, sendJson, sendStatus } from '../reply.js';
 
 export function registerImageRoutes(router: Router, ctx: EngineContext): void {
   router.post('/images/load', async (rc) => {
-    const result = await loadImages(ctx, rc.req, { signal: rc.signal });
+    const result = await imageOperations.run(() => loadImages(ctx, rc.req, { signal: rc.signal }), rc.signal);
     sendJsonStream(rc, result.messages.map((m) => ({ stream: `${m}\n` })));
   });
 
@@ -31,21 +34,29 @@ export function registerImageRoutes(router: Router, ctx: EngineContext): void {
       rc.req.resume();
       throw new EngineError('not_implemented', `importing from a URL is not supported (fromSrc=${fromSrc ?? ''}); send the tarball as the body with fromSrc=-`);
     }
-    const id = await importImage(ctx, rc.req, {
-      repo: rc.query.get('repo') ?? undefined,
-      tag: rc.query.get('tag') ?? undefined,
-      message: rc.query.get('message') ?? undefined,
-      changes: rc.query.getAll('changes'),
-      platform: rc.query.get('platform') ?? undefined,
-      sourceName: fromSrc,
-    });
+    const id = await imageOperations.run(
+      () =>
+        importImage(ctx, rc.req, {
+          repo: rc.query.get('repo') ?? undefined,
+          tag: rc.query.get('tag') ?? undefined,
+          message: rc.query.get('message') ?? undefined,
+          changes: rc.query.getAll('changes'),
+          platform: rc.query.get('platform') ?? undefined,
+          sourceName: fromSrc,
+        }),
+      rc.signal,
+    );
     sendJsonStream(rc, [{ status: id }]);
   });
 
   router.get('/images/json', (rc) => {
-    sendJson(rc, 200, listImageSummaries(ctx, { filters: legacyFilter(rc), all: queryBool(rc.query, 'all') }));
+    sendJson(rc, 200, listImageSummaries(ctx, { filters: legacyFilter(rc), all: queryBool(rc.query, 'all') }).map((s) => imageSummaryShape(s, rc.apiVersion)));
   });
-  router.get('/images/*name/json', (rc) => sendJson(rc, 200, inspectImage(ctx, param(rc, 'name'))));
+  router.get('/images/*name/json', (rc) => {
+    const image = resolveImage(ctx, param(rc, 'name'));
+    const legacy = { container: image.config.container, containerConfig: image.config.container_config };
+    sendJson(rc, 200, imageInspectShape(inspectImage(ctx, image.id), rc.apiVersion, legacy));
+  });
   router.get('/images/*name/history', (rc) => sendJson(rc, 200, imageHistory(ctx, param(rc, 'name'))));
 
   router.post('/images/*name/tag', (rc) => {

@@ -83,9 +83,11 @@ function networkWire(ctx: EngineContext, n: NetworkRecord): Record<string, unkno
     const c = getContainerById(ctx.db, h.containerId);
     const e = c?.runtime.network?.endpoints.find((x) => x.networkId === n.id);
     if (!c || !e) continue;
-    containers[c.id] = { Name: c.name, EndpointID: e.endpointId, MacAddress: e.mac, IPv4Address: `${e.ip}/${e.prefix}`, IPv6Address: '' };
+    containers[c.id] = { Name: c.name, EndpointID: e.endpointId, MacAddress: e.mac, IPv4Address: `${e.ip}/${e.prefix}`, IPv6Address: e.ipv6 !== undefined ? `${e.ipv6}/${e.prefix6 ?? 64}` : '' };
   }
-  const ipamConfig = n.subnet === '' ? [] : [{ Subnet: n.subnet, Gateway: n.gateway, ...(n.ipRange !== '' ? { IPRange: n.ipRange } : {}) }];
+  const ipamConfig: Array<Record<string, string>> = n.subnet === '' ? [] : [{ Subnet: n.subnet, Gateway: n.gateway, ...(n.ipRange !== '' ? { IPRange: n.ipRange } : {}) }];
+  const ipv6 = (n.subnet6 ?? '') !== '';
+  if (ipv6) ipamConfig.push({ Subnet: n.subnet6 ?? '', Gateway: n.gateway6 ?? '' });
   return {
     Name: n.name,
     Id: n.id,
@@ -93,7 +95,7 @@ function networkWire(ctx: EngineContext, n: NetworkRecord): Record<string, unkno
     Scope: 'local',
     Driver: n.driver,
     EnableIPv4: true,
-    EnableIPv6: false,
+    EnableIPv6: ipv6,
     IPAM: { Driver: 'default', Options: n.name === 'bridge' || n.driver !== 'bridge' ? null : {}, Config: ipamConfig },
     Internal: n.internal,
     Attachable: n.attachable === true,

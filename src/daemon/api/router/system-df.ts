@@ -35,9 +35,4 @@ export function registerSystemDfRoutes(router: Router, sup: ContainerSupervisor)
   router.post('/images/prune', async (rc) => {
     sendJson(rc, 200, await pruneImages(sup.ctx, queryFilters(rc.query)));
   });
-
-  // Until the builder has a cache of its own: nothing to prune (docker system prune asks for it).
-  router.post('/build/prune', (rc) => {
-    sendJson(rc, 200, { CachesDeleted: [], SpaceReclaimed: 0 });
-  });
 }
