@@ -9,22 +9,19 @@
  * Prints medians and berth/docker ratios and writes bench/results.json.
  * Environment: BENCH_ITERATIONS (default 20), BENCH_PS_CONTAINERS (default 100).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, openSync, closeSync } from 'node:fs';
-import { mkdir, readFile, rmdir, writeFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import {
   busyboxTarball,
   loadBusybox,
-  mountsUnder,
-  ping,
   repoRoot,
   runCli,
   startBerthd,
   type CliResult,
 } from '../test/helpers/berthd-harness.js';
 import { MONITOR_PSS_LABEL, measureExecAndStats } from './exec-stats.js';
+import { startReferenceDockerd } from '../test/helpers/reference-dockerd.js';
 
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 20);
 const psContainers = Number(process.env.BENCH_PS_CONTAINERS ?? 100);
@@ -181,82 +178,17 @@ function which(name: string): string | undefined {
     .find((p) => existsSync(p));
 }
 
-const exitedWithin = (c: ChildProcess, ms: number): Promise<boolean> =>
-  c.exitCode !== null || c.signalCode !== null
-    ? Promise.resolve(true)
-    : new Promise((resolve) => {
-        const t = setTimeout(() => resolve(false), ms);
-        c.once('exit', () => {
-          clearTimeout(t);
-          resolve(true);
-        });
-      });
-
-/** A dockerd (Debian docker.io) on its own tmpfs root and socket, no bridge, no iptables. */
-async function startDockerd(dockerdPath: string): Promise<Engine> {
-  const root = `/tmp/berth-bench-docker-${randomBytes(3).toString('hex')}`;
-  await mkdir(root, { recursive: true });
-  const mounted = (await runCliRaw('mount', ['-t', 'tmpfs', '-o', 'mode=0755', 'tmpfs', root])) === 0;
-  const socket = `${root}/docker.sock`;
-  await mkdir(`${root}/docker-config`, { recursive: true });
-  await writeFile(`${root}/daemon.json`, '{}');
-  const fd = openSync(`${root}/dockerd.log`, 'a');
-  const child = spawn(
-    dockerdPath,
-    [
-      '--data-root', `${root}/data`,
-      '--exec-root', `${root}/exec`,
-      '-H', `unix://${socket}`,
-      '--pidfile', `${root}/docker.pid`,
-      '--config-file', `${root}/daemon.json`,
-      '--bridge', 'none',
-      '--iptables=false',
-      '--ip6tables=false',
-    ],
-    { stdio: ['ignore', fd, fd] },
-  );
-  closeSync(fd);
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      if (!(await exitedWithin(child, 30_000))) child.kill('SIGKILL');
-      await exitedWithin(child, 5_000);
-    }
-    for (const m of (await mountsUnder(root)).filter((p) => p !== root)) {
-      if ((await runCliRaw('umount', [m])) !== 0) await runCliRaw('umount', ['-l', m]);
-    }
-    if (mounted) {
-      if ((await runCliRaw('umount', [root])) !== 0) await runCliRaw('umount', ['-l', root]);
-      await rmdir(root).catch(() => rm(root, { recursive: true, force: true }));
-    } else await rm(root, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + 60_000;
-  while (!(existsSync(socket) && (await ping(socket)))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      const log = await readFile(`${root}/dockerd.log`, 'utf8').catch(() => '');
-      await stop();
-      throw new Error(`dockerd did not come up:\n${log.split('\n').slice(-20).join('\n')}`);
-    }
-    await sleep(100);
-  }
-  const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: `${root}/docker-config` };
-  delete env.DOCKER_CONTEXT;
+/** The reference dockerd (test/helpers/reference-dockerd.ts) plus its containerd's pid for RSS. */
+async function startDockerd(): Promise<Engine> {
+  const ref = await startReferenceDockerd();
   const pids = async (): Promise<Array<{ name: string; pid: number | undefined }>> => {
-    const containerd = Number((await readFile(`${root}/exec/containerd/containerd.pid`, 'utf8').catch(() => '')).trim());
+    const containerd = Number((await readFile(`${ref.root}/exec/containerd/containerd.pid`, 'utf8').catch(() => '')).trim());
     return [
-      { name: 'dockerd', pid: child.pid },
+      { name: 'dockerd', pid: ref.pid },
       { name: 'containerd', pid: Number.isInteger(containerd) && containerd > 0 ? containerd : undefined },
     ];
   };
-  return { name: 'docker', env, pids, stop };
-}
-
-function runCliRaw(cmd: string, args: readonly string[]): Promise<number> {
-  return new Promise((resolve) => {
-    const c = spawn(cmd, args, { stdio: 'ignore' });
-    c.on('error', () => resolve(127));
-    c.on('exit', (code) => resolve(code ?? 1));
-  });
+  return { name: 'docker', env: ref.env, pids, stop: () => ref.stop() };
 }
 
 function table(berth: Results, docker: Results | undefined): string {
@@ -304,7 +236,7 @@ async function main(): Promise<void> {
   if (dockerdPath === undefined) {
     process.stderr.write('dockerd not installed (apt-get install docker.io): Berth numbers only\n');
   } else {
-    const engine = await startDockerd(dockerdPath);
+    const engine = await startDockerd();
     try {
       await must(runCli('docker', ['load'], { env: engine.env, input: await busyboxTarball(), timeoutMs: 120_000 }), 'docker load');
       docker = await measure(engine);

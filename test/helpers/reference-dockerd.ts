@@ -12,6 +12,8 @@ import { mountsUnder, ping } from './berthd-harness.js';
 export interface ReferenceDockerd {
   readonly root: string;
   readonly env: NodeJS.ProcessEnv;
+  /** The dockerd process (for RSS measurements). */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -75,5 +77,5 @@ export async function startReferenceDockerd(daemonJson: Record<string, unknown> 
   }
   const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: `${root}/docker-config` };
   delete env.DOCKER_CONTEXT;
-  return { root, env, stop };
+  return { root, env, pid: child.pid, stop };
 }

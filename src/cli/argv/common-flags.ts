@@ -20,3 +20,14 @@ export function parseFilters(values: readonly string[]): Record<string, string[]
   }
   return filters;
 }
+
+/** `key=value` flag values (labels, options) → a map; a bare `key` maps to "". */
+export function parseKeyValues(entries: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const kv of entries) {
+    const eq = kv.indexOf('=');
+    if (eq < 0) out[kv] = '';
+    else out[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  return out;
+}

@@ -1,3 +1,4 @@
+import { parseKeyValues } from '../../argv/common-flags.js';
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -93,11 +94,7 @@ export async function buildImage(ctx: CliContext, opts: BuildOptions): Promise<n
       if (eq >= 0) buildArgs[a.slice(0, eq)] = a.slice(eq + 1);
       else buildArgs[a] = ctx.env[a] ?? null;
     }
-    const labels: Record<string, string> = {};
-    for (const l of opts.labels) {
-      const eq = l.indexOf('=');
-      labels[eq < 0 ? l : l.slice(0, eq)] = eq < 0 ? '' : l.slice(eq + 1);
-    }
+    const labels = parseKeyValues(opts.labels);
     const res = await ctx.client().transport.request('POST', '/build', {
       query: {
         t: opts.tags,

@@ -1,3 +1,4 @@
+import { parseKeyValues } from '../../argv/common-flags.js';
 import { readFileSync } from 'node:fs';
 import { parseMountFlag } from './mount-flag.js';
 import { HEALTH_FLAGS, healthcheckFromFlags } from './health-flags.js';
@@ -114,16 +115,6 @@ export function resolveEnv(entries: readonly string[], env: NodeJS.ProcessEnv): 
   return out;
 }
 
-export function parseLabels(entries: readonly string[]): Record<string, string> {
-  const labels: Record<string, string> = {};
-  for (const l of entries) {
-    const eq = l.indexOf('=');
-    if (eq < 0) labels[l] = '';
-    else labels[l.slice(0, eq)] = l.slice(eq + 1);
-  }
-  return labels;
-}
-
 export function parseRestartPolicy(value: string): RestartPolicy {
   if (value === '' || value === 'no') return { Name: 'no' };
   const [name = '', count] = value.split(':');
@@ -181,7 +172,7 @@ export function buildCreateOptions(flags: FlagValues, args: string[], env: NodeJ
   if (mode.detach && attachList.length > 0) throw new Error('Conflicting options: -a and -d');
 
   const envEntries = [...flags.list('env-file').flatMap(readKeyValueFile), ...flags.list('env')];
-  const labels = parseLabels([...flags.list('label-file').flatMap(readKeyValueFile), ...flags.list('label')]);
+  const labels = parseKeyValues([...flags.list('label-file').flatMap(readKeyValueFile), ...flags.list('label')]);
   const pull = flags.string('pull') ?? 'missing';
   if (pull !== 'always' && pull !== 'missing' && pull !== 'never') throw new Error(`invalid pull option: '${pull}': must be one of "always", "missing" or "never"`);
 
@@ -229,7 +220,7 @@ export function buildCreateOptions(flags: FlagValues, args: string[], env: NodeJ
   }
   const logDriver = flags.string('log-driver');
   const logOpts = flags.list('log-opt');
-  if (logDriver || logOpts.length > 0) host['LogConfig'] = { Type: logDriver ?? '', Config: parseLabels(logOpts) };
+  if (logDriver || logOpts.length > 0) host['LogConfig'] = { Type: logDriver ?? '', Config: parseKeyValues(logOpts) };
 
   const exposed: Record<string, object> = {};
   for (const e of flags.list('expose')) exposed[e.includes('/') ? e : `${e}/tcp`] = {};

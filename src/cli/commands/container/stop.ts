@@ -1,24 +1,3 @@
-import type { CommandSpec } from '../../argv/command-spec.js';
-import { forEachTarget } from '../../cli-errors.js';
+import { stopLikeCommand } from './stop-like.js';
 
-export const stopCommand: CommandSpec = {
-  path: ['container', 'stop'],
-  aliases: [['stop']],
-  usage: '[OPTIONS] CONTAINER [CONTAINER...]',
-  description: 'Stop one or more running containers',
-  args: { kind: 'min', count: 1 },
-  flags: [
-    { long: 'signal', short: 's', kind: 'string', description: 'Signal to send to the container' },
-    { long: 'timeout', short: 't', kind: 'int', description: 'Seconds to wait before killing the container' },
-    { long: 'time', kind: 'int', description: 'Seconds to wait before killing the container (deprecated)', hidden: true },
-  ],
-  async run(ctx, flags, args) {
-    const timeout = flags.int('timeout') ?? flags.int('time');
-    const signal = flags.string('signal');
-    await forEachTarget(args, async (name) => {
-      await ctx.client().containers.stop(name, { ...(timeout !== undefined ? { timeout } : {}), ...(signal ? { signal } : {}) });
-      ctx.out(`${name}\n`);
-    });
-    return 0;
-  },
-};
+export const stopCommand = stopLikeCommand('stop', 'Stop one or more running containers');

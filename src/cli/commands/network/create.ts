@@ -1,13 +1,6 @@
 import type { CommandSpec } from '../../argv/command-spec.js';
+import { parseKeyValues } from '../../argv/common-flags.js';
 
-function keyValues(list: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const kv of list) {
-    const eq = kv.indexOf('=');
-    out[eq < 0 ? kv : kv.slice(0, eq)] = eq < 0 ? '' : kv.slice(eq + 1);
-  }
-  return out;
-}
 
 export const networkCreateCommand: CommandSpec = {
   path: ['network', 'create'],
@@ -40,8 +33,8 @@ export const networkCreateCommand: CommandSpec = {
         Internal: flags.bool('internal'),
         Attachable: flags.bool('attachable'),
         ...(flags.bool('ipv6') ? { EnableIPv6: true } : {}),
-        Options: keyValues(flags.list('opt')),
-        Labels: keyValues(flags.list('label')),
+        Options: parseKeyValues(flags.list('opt')),
+        Labels: parseKeyValues(flags.list('label')),
         IPAM: { Driver: 'default', Config: config, Options: {} },
       },
     });

@@ -1,8 +1,6 @@
 import type { CommandSpec } from '../../argv/command-spec.js';
 import { formatFlag } from '../../argv/common-flags.js';
-import { ConnectionError } from '../../../client/client-error.js';
-import { CliExit, describeError } from '../../cli-errors.js';
-import { renderInspect } from '../../format/inspect-output.js';
+import { inspectObjects } from '../inspect-objects.js';
 
 export const networkInspectCommand: CommandSpec = {
   path: ['network', 'inspect'],
@@ -10,19 +8,5 @@ export const networkInspectCommand: CommandSpec = {
   description: 'Display detailed information on one or more networks',
   args: { kind: 'min', count: 1 },
   flags: [formatFlag('f'), { long: 'verbose', short: 'v', kind: 'bool', description: 'Verbose output for diagnostics' }],
-  async run(ctx, flags, args) {
-    const found: unknown[] = [];
-    const errors: string[] = [];
-    for (const name of args) {
-      try {
-        found.push(await ctx.client().transport.json('GET', `/networks/${encodeURIComponent(name)}`));
-      } catch (err) {
-        if (err instanceof ConnectionError) throw err;
-        errors.push(describeError(err));
-      }
-    }
-    ctx.out(renderInspect(found, flags.string('format')));
-    if (errors.length > 0) throw new CliExit(1, errors.join('\n'));
-    return 0;
-  },
+  run: (ctx, flags, args) => inspectObjects(ctx, flags, args, (name) => `/networks/${name}`),
 };

@@ -1,13 +1,6 @@
 import type { CommandSpec } from '../../argv/command-spec.js';
+import { parseKeyValues } from '../../argv/common-flags.js';
 
-function keyValues(list: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const kv of list) {
-    const eq = kv.indexOf('=');
-    out[eq < 0 ? kv : kv.slice(0, eq)] = eq < 0 ? '' : kv.slice(eq + 1);
-  }
-  return out;
-}
 
 export const volumeCreateCommand: CommandSpec = {
   path: ['volume', 'create'],
@@ -24,7 +17,7 @@ export const volumeCreateCommand: CommandSpec = {
     const name = args[0] ?? flags.string('name') ?? '';
     if (args[0] !== undefined && flags.string('name') !== undefined) throw new Error('conflicting options: either specify --name or provide positional arg, not both');
     const v = await ctx.client().transport.json<{ Name: string }>('POST', '/volumes/create', {
-      json: { Name: name, Driver: flags.string('driver') ?? 'local', DriverOpts: keyValues(flags.list('opt')), Labels: keyValues(flags.list('label')) },
+      json: { Name: name, Driver: flags.string('driver') ?? 'local', DriverOpts: parseKeyValues(flags.list('opt')), Labels: parseKeyValues(flags.list('label')) },
     });
     ctx.out(`${v.Name}\n`);
     return 0;
