@@ -5,7 +5,8 @@
  * cold (`--no-cache`) and fully cached, `BENCH_BUILD_ITERATIONS` times each
  * (default 3), by the docker CLI with DOCKER_BUILDKIT=0 against a berthd
  * (test harness) and, when Debian's `dockerd` is installed, a dockerd on its
- * own tmpfs root (no bridge, no iptables). Prints medians and ratios.
+ * own tmpfs root (no bridge, no iptables); then the same through `berth build`.
+ * Prints medians and ratios against the docker CLI on dockerd.
  * Targets: cold ≤ 1× Docker, cached ≤ 0.5× Docker.
  */
 import { randomBytes } from 'node:crypto';
@@ -39,19 +40,29 @@ async function startDockerd(): Promise<ReferenceDockerd | undefined> {
   return ref;
 }
 
-async function measure(env: NodeJS.ProcessEnv, context: string): Promise<{ cold: number; cached: number }> {
-  const build = async (args: string[]): Promise<number> => {
+type Builder = (args: string[]) => Promise<number>;
+
+function builder(env: NodeJS.ProcessEnv, context: string, cli: 'docker' | 'berth'): Builder {
+  return async (args) => {
     const t0 = performance.now();
-    const r = await runCli('docker', ['build', '--network', 'none', ...args, context], { env: { ...env, DOCKER_BUILDKIT: '0' }, timeoutMs: 300_000 });
+    const r = await runCli(cli, ['build', '--network', 'none', ...args, context], { env: { ...env, DOCKER_BUILDKIT: '0' }, timeoutMs: 300_000 });
     if (r.code !== 0) throw new Error(`build failed: ${r.stderr}${r.stdout}`);
     return performance.now() - t0;
   };
-  await build(['-t', 'bench-build']);
-  const cold: number[] = [];
-  const cached: number[] = [];
-  for (let i = 0; i < iterations; i++) cold.push(await build(['--no-cache', '-t', 'bench-build']));
-  for (let i = 0; i < iterations; i++) cached.push(await build(['-t', 'bench-build']));
-  return { cold: median(cold), cached: median(cached) };
+}
+
+/**
+ * Cold then fully cached builds, the configurations interleaved round by
+ * round so that each sees the same machine load (this VM is shared: a
+ * sequential run compares one minute's load with another's).
+ */
+async function measure(builders: readonly Builder[]): Promise<{ cold: number; cached: number }[]> {
+  for (const b of builders) await b(['-t', 'bench-build']);
+  const cold: number[][] = builders.map(() => []);
+  const cached: number[][] = builders.map(() => []);
+  for (let i = 0; i < iterations; i++) for (const [j, b] of builders.entries()) cold[j]?.push(await b(['--no-cache', '-t', 'bench-build']));
+  for (let i = 0; i < iterations; i++) for (const [j, b] of builders.entries()) cached[j]?.push(await b(['-t', 'bench-build']));
+  return builders.map((_, j) => ({ cold: median(cold[j] ?? []), cached: median(cached[j] ?? []) }));
 }
 
 async function main(): Promise<void> {
@@ -61,13 +72,15 @@ async function main(): Promise<void> {
   let docker: Awaited<ReturnType<typeof startDockerd>>;
   try {
     await loadBusybox(h);
-    const berth = await measure(h.env, context);
     docker = await startDockerd();
-    const ref = docker ? await measure(docker.env, context) : undefined;
+    const builders = [builder(h.env, context, 'docker'), builder(h.env, context, 'berth'), ...(docker ? [builder(docker.env, context, 'docker')] : [])];
+    const [berth, berthCli, ref] = await measure(builders);
+    if (!berth || !berthCli) throw new Error('no measurements');
     const row = (name: string, b: number, d: number | undefined): string =>
-      `${name.padEnd(14)} berth ${b.toFixed(0).padStart(6)} ms   docker ${d === undefined ? '     -' : d.toFixed(0).padStart(6)} ms   ratio ${d === undefined ? '-' : (b / d).toFixed(2)}`;
-    process.stdout.write(`classic build, FROM busybox + 10 RUN + 20 MB COPY (median of ${iterations})\n`);
-    process.stdout.write(`${row('cold', berth.cold, ref?.cold)}\n${row('fully cached', berth.cached, ref?.cached)}\n`);
+      `${name.padEnd(30)} berth ${b.toFixed(0).padStart(6)} ms   docker ${d === undefined ? '     -' : d.toFixed(0).padStart(6)} ms   ratio ${d === undefined ? '-' : (b / d).toFixed(2)}`;
+    process.stdout.write(`classic build, FROM busybox + 10 RUN + 20 MB COPY (median of ${iterations}, interleaved); docker = docker CLI → dockerd\n`);
+    process.stdout.write(`${row('cold (docker CLI)', berth.cold, ref?.cold)}\n${row('fully cached (docker CLI)', berth.cached, ref?.cached)}\n`);
+    process.stdout.write(`${row('cold (berth CLI)', berthCli.cold, ref?.cold)}\n${row('fully cached (berth CLI)', berthCli.cached, ref?.cached)}\n`);
   } finally {
     await docker?.stop();
     await h.stop();

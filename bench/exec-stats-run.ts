@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   let berth: Record<string, number[]>;
   try {
     await loadBusybox(h);
-    berth = await measureExecAndStats(cliFor(h.env), iterations);
+    berth = await measureExecAndStats(cliFor(h.env), iterations, 20, h.dockerHost);
   } finally {
     await h.stop();
   }
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     await cliFor(d.env)(['info']);
     const load = await runCli('docker', ['load'], { env: d.env, input: await busyboxTarball(), timeoutMs: 120_000 });
     if (load.code !== 0) throw new Error(`docker load: ${load.stderr}`);
-    docker = await measureExecAndStats(cliFor(d.env), iterations);
+    docker = await measureExecAndStats(cliFor(d.env), iterations, 20, d.env['DOCKER_HOST']);
   } finally {
     await d.stop();
   }

@@ -6,10 +6,15 @@
  */
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
+import { BerthClient } from '../src/client/berth-client.js';
+import { parseHost } from '../src/client/engine-host.js';
+import { ExecApi } from '../src/client/exec-api.js';
 import type { CliResult } from '../test/helpers/berthd-harness.js';
 
 export const MONITOR_CONTAINERS = 10;
 export const MONITOR_PSS_LABEL = `monitor PSS per running container (${MONITOR_CONTAINERS} running)`;
+export const EXEC_CLI_LABEL = 'exec true (docker CLI)';
+export const EXEC_API_LABEL = 'exec true (Engine API: create + attached start + inspect)';
 
 type Docker = (args: string[], timeoutMs?: number) => Promise<CliResult>;
 
@@ -62,8 +67,29 @@ export async function monitorPssPerContainer(docker: Docker, ids: readonly strin
   return { mib: total / 1024 / ids.length, monitors: [...new Set(monitors.values())] };
 }
 
-/** Returns sample lists keyed by metric label (ms; the monitor PSS label is MiB). */
-export async function measureExecAndStats(docker: Docker, iterations: number, statsContainers = 20): Promise<Record<string, number[]>> {
+/**
+ * One `exec true` as the docker CLI does it, without the CLI: create, start
+ * attached (hijacked stream read to its end), inspect for the exit code.
+ */
+async function apiExecTrue(api: ExecApi, container: string): Promise<void> {
+  const { Id } = await api.create(container, { Cmd: ['true'], AttachStdout: true, AttachStderr: true });
+  const conn = await api.startAttached(Id, { tty: false });
+  await new Promise<void>((resolve, reject) => {
+    conn.socket.once('end', resolve);
+    conn.socket.once('close', resolve);
+    conn.socket.once('error', reject);
+    conn.socket.resume();
+  });
+  conn.socket.destroy();
+  const r = await api.inspect(Id);
+  if (r.ExitCode !== 0) throw new Error(`exec true exited ${String(r.ExitCode)}`);
+}
+
+/**
+ * Returns sample lists keyed by metric label (ms; the monitor PSS label is
+ * MiB). `dockerHost` (unix://…) adds the Engine-API-level exec row.
+ */
+export async function measureExecAndStats(docker: Docker, iterations: number, statsContainers = 20, dockerHost?: string): Promise<Record<string, number[]>> {
   const out: Record<string, number[]> = {};
   const ids: string[] = [];
   try {
@@ -77,11 +103,15 @@ export async function measureExecAndStats(docker: Docker, iterations: number, st
       }
     }
     const target = ids[0] ?? '';
-    out['exec true (docker CLI)'] = await timeIt(iterations, () => docker(['exec', target, 'true']));
+    out[EXEC_CLI_LABEL] = await timeIt(iterations, () => docker(['exec', target, 'true']));
+    if (dockerHost !== undefined) {
+      const api = new ExecApi(new BerthClient({ host: parseHost(dockerHost) }).transport);
+      out[EXEC_API_LABEL] = await timeIt(iterations, () => apiExecTrue(api, target));
+    }
     out[`stats --no-stream, ${statsContainers} running (docker CLI)`] = await timeIt(Math.min(iterations, 5), () => docker(['stats', '--no-stream'], 120_000));
   } finally {
     for (let i = 0; i < ids.length; i += 50) await docker(['rm', '-f', ...ids.slice(i, i + 50)], 120_000);
   }
-  process.stderr.write(`exec true median ${median(out['exec true (docker CLI)'] ?? []).toFixed(1)} ms\n`);
+  process.stderr.write(`exec true median ${median(out[EXEC_CLI_LABEL] ?? []).toFixed(1)} ms (CLI), ${median(out[EXEC_API_LABEL] ?? []).toFixed(1)} ms (API)\n`);
   return out;
 }

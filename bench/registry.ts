@@ -5,6 +5,8 @@
  * installed) against `berth registry serve`; then berthd alone pushes and
  * pulls it against `berth registry` and against Debian's docker-registry
  * (distribution 2.8, when installed), both on loopback with tmpfs storage.
+ * The three run in alternating rounds, so a change in the machine's load
+ * hits each of them alike.
  *
  * Cases: push cold (a fresh registry), push warm (the registry has every
  * blob: HEAD only), pull cold (no layer local), pull warm (every layer local,
@@ -123,13 +125,13 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 }
 
 /** The four cases for one client against registries from `newRegistry`; keys prefixed with `label`. */
-async function measure(client: Client, label: string, newRegistry: () => Promise<Registry>, results: Results): Promise<void> {
+async function measure(client: Client, label: string, newRegistry: () => Promise<Registry>, results: Results, rounds = iterations): Promise<void> {
   const run = (args: string[]): Promise<CliResult> => must(runCli(client.cli, args, { env: client.env, timeoutMs: 600_000 }), `${client.name} ${args.join(' ')}`);
   const add = (key: string, ms: number): void => {
     const k = `${label} ${key}`;
     (results[k] ??= { median: NaN, samples: [] }).samples.push(Math.round(ms));
   };
-  for (let i = 0; i < iterations; i++) {
+  for (let i = 0; i < rounds; i++) {
     const reg = await newRegistry();
     try {
       const a = `${reg.host}/bench/a:1`;
@@ -183,23 +185,31 @@ async function main(): Promise<void> {
     // the docker CLI drives both engines, so the client's start-up cost is the same on both sides
     const berthd: Client = { name: 'berthd', cli: 'docker', env: h.env };
     const berthRegistry = (): Promise<Registry> => startBerthRegistry('bench');
-    process.stderr.write('berthd → berth registry\n');
-    await measure(berthd, 'berthd→berth-registry', berthRegistry, results);
     const only = process.env.BENCH_REGISTRY_ONLY === 'berthd';
     if (only) process.stderr.write('BENCH_REGISTRY_ONLY=berthd: berthd → berth registry only\n');
-    else if (DOCKERD) {
+    let dockerd: Client | undefined;
+    if (!only && DOCKERD) {
       const ref = await startReferenceDockerd();
       cleanup.unshift(() => ref.stop());
       await must(runCli('docker', ['load', '-i', archive], { env: ref.env, timeoutMs: 300_000 }), 'docker load');
-      process.stderr.write('dockerd → berth registry\n');
-      await measure({ name: 'dockerd', cli: 'docker', env: ref.env }, 'dockerd→berth-registry', berthRegistry, results);
-    } else process.stderr.write('dockerd not installed (apt-get install docker.io): no Docker engine numbers\n');
-    if (only) {
-      // nothing more
-    } else if (existsSync(DISTRIBUTION)) {
-      process.stderr.write('berthd → distribution\n');
-      await measure(berthd, 'berthd→distribution', startDistribution, results);
-    } else process.stderr.write('docker-registry not installed: no distribution numbers\n');
+      dockerd = { name: 'dockerd', cli: 'docker', env: ref.env };
+    } else if (!only) process.stderr.write('dockerd not installed (apt-get install docker.io): no Docker engine numbers\n');
+    const distribution = !only && existsSync(DISTRIBUTION);
+    if (!only && !distribution) process.stderr.write('docker-registry not installed: no distribution numbers\n');
+    // rounds alternate between the clients, so a change in the machine's load hits all of them alike
+    for (let i = 0; i < iterations; i++) {
+      process.stderr.write(`round ${i + 1}/${iterations}: berthd → berth registry`);
+      await measure(berthd, 'berthd→berth-registry', berthRegistry, results, 1);
+      if (dockerd) {
+        process.stderr.write(', dockerd → berth registry');
+        await measure(dockerd, 'dockerd→berth-registry', berthRegistry, results, 1);
+      }
+      if (distribution) {
+        process.stderr.write(', berthd → distribution');
+        await measure(berthd, 'berthd→distribution', startDistribution, results, 1);
+      }
+      process.stderr.write('\n');
+    }
   } finally {
     for (const c of cleanup) await c().catch((err: unknown) => process.stderr.write(`cleanup: ${String(err)}\n`));
   }

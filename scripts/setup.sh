@@ -11,7 +11,7 @@ cd "$repo"
 # runc/conmon/iptables/tini/uidmap: the container runtime stack; busybox-static:
 # the busybox test image; python3/make/g++: better-sqlite3 builds from source
 # when its prebuilt binary cannot be downloaded (only the npm registry is reachable).
-apt_packages=(runc conmon iptables iproute2 busybox-static tini uidmap ca-certificates python3 make g++ openssl curl docker-registry apache2-utils skopeo tmux)
+apt_packages=(runc conmon libseccomp-dev iptables iproute2 busybox-static tini uidmap ca-certificates python3 make g++ openssl curl docker-registry apache2-utils skopeo tmux)
 
 log=$(mktemp /tmp/berth-setup.XXXXXX)
 trap 'rm -f "$log"' EXIT
@@ -126,6 +126,12 @@ if [[ ! -f $build_stamp ]] ||
   else
     fail "npm run build failed"
   fi
+fi
+
+# --- native helpers ------------------------------------------------------------
+# native/*.c → native/build/* (make rebuilds only what is out of date).
+if compgen -G 'native/*.c' >/dev/null; then
+  run "make -C native" make -C native
 fi
 
 # --- host configuration -------------------------------------------------------

@@ -93,14 +93,13 @@ export class EngineClient {
 
   async ping(signal?: AbortSignal): Promise<PingResult> {
     const res = await this.send('GET', '/_ping', { ...(signal ? { signal } : {}) }, false);
-    res.resume();
     const header = (name: string): string | undefined => {
       const v = res.headers[name];
       return Array.isArray(v) ? v[0] : v;
     };
-    if (res.statusCode !== undefined && res.statusCode >= 400 && header('api-version') === undefined) {
-      throw new ClientError(res.statusCode, `ping failed with status ${res.statusCode}`);
-    }
+    // Like docker, a failed ping shows the body (e.g. Go's plain-HTTP-to-TLS-port reply).
+    if (res.statusCode !== undefined && res.statusCode >= 400 && header('api-version') === undefined) throw await errorFromResponse(res);
+    res.resume();
     return {
       apiVersion: header('api-version'),
       osType: header('ostype'),

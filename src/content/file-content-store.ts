@@ -49,7 +49,8 @@ export class FileContentStore implements ContentStore {
     const path = this.pathOf(digest);
     async function* chunks(): AsyncGenerator<Buffer> {
       try {
-        yield* createReadStream(path) as AsyncIterable<Buffer>;
+        // 1 MiB reads: each read is a thread-pool job, and 64 KiB ones queue behind every gzip job of a push
+        yield* createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(`blob ${digest} not found`);
         throw err;

@@ -3,6 +3,7 @@ import { accessSync, constants as fsConstants, readFileSync, statSync } from 'no
 import { chmod, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { execFileSync } from 'node:child_process';
+import { basename } from 'node:path';
 import { parseDaemonArgs, daemonUsage } from './config/parse-daemon-args.js';
 import { resolveDaemonConfig } from './config/load-daemon-json.js';
 import type { DaemonConfig } from './config/daemon-config.js';
@@ -11,6 +12,7 @@ import { openDatabase } from '../store/database.js';
 import { FileContentStore } from '../content/file-content-store.js';
 import { OverlaySnapshotter } from '../snapshots/overlay.js';
 import { ConmonRuntime } from '../runtime/conmon-runtime.js';
+import { NATIVE_EXEC_HELPER } from '../runtime/native-exec.js';
 import { watchExitDir } from '../runtime/exit-files.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import { EventBus } from '../events/event-bus.js';
@@ -22,6 +24,8 @@ import { startHealthMonitors } from '../engine/containers/health-monitor.js';
 import { stopRunning } from '../engine/containers/stop.js';
 import { allContainers } from '../engine/containers/container-repo.js';
 import { gatherHostFacts } from '../engine/system/system-info.js';
+import { resolveUsernsRemap } from '../engine/security/userns-remap.js';
+import { prepareRemappedRoots } from '../engine/security/userns-container.js';
 import { NetworkController } from '../engine/network/network-controller.js';
 import { registerNetworkController } from '../engine/network/container-network.js';
 import { Router } from './api/router.js';
@@ -65,9 +69,13 @@ async function main(): Promise<void> {
   await mkdir(config.dataRoot, { recursive: true, mode: 0o711 });
   await mkdir(config.execRoot, { recursive: true, mode: 0o700 });
   await claimPidfile(config.pidfile);
+  const userns = await resolveUsernsRemap(config.usernsRemap);
+  if (config.usernsRemap !== undefined && config.usernsRemap !== '' && !userns) log.warn('User namespaces: root cannot be remapped with itself; user namespaces are OFF');
+  if (userns) log.info(`User namespaces: ID ranges will be mapped to subuid/subgid ranges of: ${userns.name.split(':')[0] ?? ''}`);
 
   const settings: EngineSettings = {
-    dataRoot: config.dataRoot,
+    dataRoot: userns ? await prepareRemappedRoots(config.dataRoot, config.execRoot, userns) : config.dataRoot,
+    ...(userns ? { userns } : {}),
     execRoot: config.execRoot,
     logDriver: config.logDriver,
     logOpts: config.logOpts,
@@ -97,6 +105,10 @@ async function main(): Promise<void> {
         conmonPath: findConmon(),
         runtimeArgs: entry.runtimeArgs ?? [],
         log: (msg, fields) => log.debug(msg, fields),
+        // berth-exec implements runc's exec only; BERTH_EXEC=runc (or "berth-exec": "runc") keeps conmon --exec + runc.
+        ...(NATIVE_EXEC_HELPER !== undefined && basename(entry.path) === 'runc' && (process.env['BERTH_EXEC'] ?? config.execPath) !== 'runc'
+          ? { execHelperPath: NATIVE_EXEC_HELPER }
+          : {}),
       }),
     );
   }
@@ -116,7 +128,7 @@ async function main(): Promise<void> {
   const network =
     config.bridge === 'none'
       ? undefined
-      : new NetworkController(ctx, { bridge: config.bridge, bip: config.bip, mtu: config.mtu, iptables: config.iptables, liveRestore: config.liveRestore, icc: config.icc, userlandProxy: config.userlandProxy, ipForward: config.ipForward, fixedCidr: config.fixedCidr, addressPools: config.defaultAddressPools });
+      : new NetworkController(ctx, { bridge: config.bridge, bip: config.bip, mtu: config.mtu, iptables: config.iptables, liveRestore: config.liveRestore, icc: config.icc, userlandProxy: config.userlandProxy, ipForward: config.ipForward, fixedCidr: config.fixedCidr, addressPools: config.defaultAddressPools, ipv6: config.ipv6, fixedCidrV6: config.fixedCidrV6 });
   if (network) {
     registerNetworkController(ctx, network);
     await network.init();

@@ -4,6 +4,7 @@ import type { Snapshotter } from '../snapshots/snapshotter.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../lib/logger.js';
+import type { UsernsRemap } from './security/userns-remap.js';
 
 /** What the engine needs to know of the daemon's configuration. */
 export interface EngineSettings {
@@ -22,6 +23,8 @@ export interface EngineSettings {
   readonly insecureRegistries?: readonly string[];
   readonly maxConcurrentDownloads?: number;
   readonly maxConcurrentUploads?: number;
+  /** daemon.json userns-remap, resolved; dataRoot is then the remapped root `<data-root>/<uid>.<gid>`. */
+  readonly userns?: UsernsRemap;
 }
 
 /**

@@ -58,7 +58,8 @@ export async function decompressStream(source: Readable): Promise<{ stream: Read
     case 'none':
       return { stream, compression };
     case 'gzip':
-      return { stream: chain(stream, zlib.createGunzip()), compression };
+      // big output chunks: zlib's 16 KiB default costs a thread-pool round trip per chunk
+      return { stream: chain(stream, zlib.createGunzip({ chunkSize: 256 * 1024 })), compression };
     case 'zstd': {
       const create = (zlib as ZlibWithZstd).createZstdDecompress;
       if (typeof create !== 'function') {

@@ -8,6 +8,7 @@ type TarHeader = tar.Header;
 type TarEntry = AsyncIterable<Buffer> & { resume(): unknown };
 import { EngineError, invalidArgument } from '../errors/engine-error.js';
 import { Sha256Digester } from '../lib/digest.js';
+import { hostGid, hostUid, remappedRoot, type IdMapping } from '../lib/id-mapping.js';
 import { S_IFBLK, S_IFCHR, S_IFIFO, lsetxattr, makedev, mknod } from '../lib/syscalls.js';
 import { decompressStream } from './decompress.js';
 import { rawPaxOf } from './tar-raw-pax.js';
@@ -30,9 +31,9 @@ export interface AppliedLayer {
  * inside `destDir` (symlinks included, like openat2 RESOLVE_IN_ROOT); entries
  * with `..` are rejected. On error the caller removes `destDir`.
  */
-export async function applyLayer(source: Readable, destDir: string): Promise<AppliedLayer> {
+export async function applyLayer(source: Readable, destDir: string, options: ApplyLayerOptions = {}): Promise<AppliedLayer> {
   try {
-    return await applyLayerUnchecked(source, destDir);
+    return await applyLayerUnchecked(source, destDir, options);
   } catch (err) {
     source.destroy();
     if (err instanceof EngineError) throw err;
@@ -42,11 +43,11 @@ export async function applyLayer(source: Readable, destDir: string): Promise<App
   }
 }
 
-async function applyLayerUnchecked(source: Readable, destDir: string): Promise<AppliedLayer> {
+async function applyLayerUnchecked(source: Readable, destDir: string, options: ApplyLayerOptions): Promise<AppliedLayer> {
   const { stream } = await decompressStream(source);
   const digester = new Sha256Digester();
   const extract = tar.extract();
-  const state: ApplyState = { root: destDir, size: 0, dirTimes: [] };
+  const state: ApplyState = { root: destDir, size: 0, dirTimes: [], dirs: new Map(), ...(options.idMap ? { idMap: options.idMap } : {}) };
 
   const entriesDone = new Promise<void>((resolve, reject) => {
     extract.on('entry', (header, entry, next) => {
@@ -85,10 +86,51 @@ async function applyLayerUnchecked(source: Readable, destDir: string): Promise<A
   return { size: state.size, diffId: digester.digest() };
 }
 
+export interface ApplyLayerOptions {
+  /** userns-remap: entries' owners are shifted to the host side of this mapping. */
+  readonly idMap?: IdMapping;
+}
+
 interface ApplyState {
   readonly root: string;
+  readonly idMap?: IdMapping;
   size: number;
   readonly dirTimes: { path: string; atime: Date; mtime: Date }[];
+  /**
+   * Parent directories already resolved, by entry-relative path: an entry
+   * then costs O(1) lookups instead of one per path component (deep trees
+   * were O(depth²) lstats). Cleared whenever a directory or symlink goes.
+   */
+  readonly dirs?: Map<string, string>;
+}
+
+/** The resolved parent directory of an entry, from the cache or by walking (see ApplyState.dirs). */
+async function parentDir(state: ApplyState, comps: readonly string[]): Promise<string> {
+  const owner = state.idMap ? remappedRoot(state.idMap) : undefined;
+  if (!state.dirs) return resolveDirInRoot(state.root, comps.slice(0, -1), true, owner);
+  const key = comps.slice(0, -1).join('/');
+  const hit = state.dirs.get(key);
+  if (hit !== undefined) return hit;
+  let dir: string | undefined;
+  const up = comps.length >= 2 ? state.dirs.get(comps.slice(0, -2).join('/')) : undefined;
+  const last = comps[comps.length - 2];
+  if (up !== undefined && last !== undefined) {
+    // one more level below a known directory: a plain directory (or a missing one) needs no walk
+    const p = join(up, last);
+    const st = await lstat(p).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
+    if (st?.isDirectory()) dir = p;
+    else if (!st) {
+      await mkdir(p, { mode: 0o755 });
+      if (owner) await lchown(p, owner.uid, owner.gid);
+      dir = p;
+    }
+  }
+  dir ??= await resolveDirInRoot(state.root, comps.slice(0, -1), true, owner);
+  state.dirs.set(key, dir);
+  return dir;
 }
 
 /** Splits a tar entry name into clean components; rejects `..`. */
@@ -102,9 +144,10 @@ export function entryComponents(name: string): string[] {
 /**
  * Resolves a directory path inside `root` following symlinks as if `root`
  * were `/` (absolute targets restart at root, `..` stops at root). Missing
- * directories are created when `create`; returns the real directory path.
+ * directories are created when `create` (owned by `owner` when given);
+ * returns the real directory path.
  */
-export async function resolveDirInRoot(root: string, components: readonly string[], create: boolean): Promise<string> {
+export async function resolveDirInRoot(root: string, components: readonly string[], create: boolean, owner?: { uid: number; gid: number }): Promise<string> {
   const todo = [...components];
   const cur: string[] = [];
   let hops = 0;
@@ -122,6 +165,7 @@ export async function resolveDirInRoot(root: string, components: readonly string
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !create) throw err;
       await mkdir(p, { mode: 0o755 });
+      if (owner) await lchown(p, owner.uid, owner.gid);
       cur.push(c);
       continue;
     }
@@ -138,7 +182,7 @@ export async function resolveDirInRoot(root: string, components: readonly string
   return join(root, ...cur);
 }
 
-async function removeExisting(path: string, keepDir: boolean): Promise<void> {
+async function removeExisting(path: string, keepDir: boolean, state?: ApplyState): Promise<void> {
   let st;
   try {
     st = await lstat(path);
@@ -147,13 +191,15 @@ async function removeExisting(path: string, keepDir: boolean): Promise<void> {
     throw err;
   }
   if (keepDir && st.isDirectory()) return;
+  if (st.isDirectory() || st.isSymbolicLink()) state?.dirs?.clear();
   await rm(path, { recursive: true, force: true });
 }
 
 async function applyEntry(state: ApplyState, header: TarHeader, entry: TarEntry): Promise<void> {
   const comps = entryComponents(header.name);
   const base = comps[comps.length - 1];
-  const parent = await resolveDirInRoot(state.root, comps.slice(0, -1), true);
+  // userns-remap: parents the layer leaves out belong to the remapped root (moby MkdirAllAndChownNew).
+  const parent = await parentDir(state, comps);
 
   if (base !== undefined && base.startsWith(WHITEOUT_PREFIX)) {
     entry.resume();
@@ -165,7 +211,7 @@ async function applyEntry(state: ApplyState, header: TarHeader, entry: TarEntry)
     const hidden = base.slice(WHITEOUT_PREFIX.length);
     if (hidden === '' || hidden === '.' || hidden === '..') throw invalidArgument(`invalid layer: bad whiteout ${JSON.stringify(header.name)}`);
     const target = join(parent, hidden);
-    await removeExisting(target, false);
+    await removeExisting(target, false, state);
     mknod(target, S_IFCHR, 0);
     return;
   }
@@ -175,13 +221,13 @@ async function applyEntry(state: ApplyState, header: TarHeader, entry: TarEntry)
   const headerType = header.type as string;
   switch (header.type) {
     case 'directory':
-      await removeExisting(path, true);
+      await removeExisting(path, true, state);
       if (base !== undefined) await mkdir(path, { mode: 0o700 }).catch(ignoreExists);
       break;
     case 'file':
     case 'contiguous-file': {
       if (base === undefined) throw invalidArgument('invalid layer: a file entry names the layer root');
-      await removeExisting(path, false);
+      await removeExisting(path, false, state);
       const fh = await open(path, 'wx', 0o600);
       try {
         for await (const chunk of entry as AsyncIterable<Buffer>) {
@@ -195,7 +241,7 @@ async function applyEntry(state: ApplyState, header: TarHeader, entry: TarEntry)
     }
     case 'symlink':
       if (base === undefined) throw invalidArgument('invalid layer: a symlink entry names the layer root');
-      await removeExisting(path, false);
+      await removeExisting(path, false, state);
       await symlink(header.linkname ?? '', path);
       break;
     case 'link': {
@@ -207,7 +253,7 @@ async function applyEntry(state: ApplyState, header: TarHeader, entry: TarEntry)
       const target = join(targetParent, targetBase);
       const st = await lstat(target);
       if (st.isDirectory()) throw invalidArgument(`invalid layer: hardlink ${JSON.stringify(header.name)} to a directory`);
-      await removeExisting(path, false);
+      await removeExisting(path, false, state);
       await link(target, path);
       entry.resume();
       return; // a hard link shares the target's metadata
@@ -216,7 +262,7 @@ async function applyEntry(state: ApplyState, header: TarHeader, entry: TarEntry)
     case 'block-device':
     case 'fifo': {
       if (base === undefined) throw invalidArgument('invalid layer: a device entry names the layer root');
-      await removeExisting(path, false);
+      await removeExisting(path, false, state);
       const type = header.type === 'fifo' ? S_IFIFO : header.type === 'block-device' ? S_IFBLK : S_IFCHR;
       mknod(path, type | 0o600, header.type === 'fifo' ? 0 : makedev(header.devmajor ?? 0, header.devminor ?? 0));
       break;
@@ -237,7 +283,9 @@ async function applyMetadata(state: ApplyState, path: string, header: TarHeader,
   // chown clears file capabilities and setuid bits, so: chown → chmod → xattrs → times.
   const paxUid = header.pax ? Number((header.pax as Record<string, string>)['uid']) : NaN;
   const paxGid = header.pax ? Number((header.pax as Record<string, string>)['gid']) : NaN;
-  await lchown(path, Number.isInteger(paxUid) ? paxUid : header.uid, Number.isInteger(paxGid) ? paxGid : header.gid);
+  const uid = Number.isInteger(paxUid) ? paxUid : header.uid;
+  const gid = Number.isInteger(paxGid) ? paxGid : header.gid;
+  await lchown(path, state.idMap ? hostUid(state.idMap, uid) : uid, state.idMap ? hostGid(state.idMap, gid) : gid);
   if (!isLink) await chmod(path, mode);
   for (const [name, value] of xattrsOf(header)) {
     // overlay's own attributes (redirect, metacopy, opaque) must not come from layer content.

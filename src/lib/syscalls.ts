@@ -23,6 +23,7 @@ const cUmount2 = libc.func('int umount2(const char *target, int flags)');
 const cMknod = libc.func('int mknod(const char *path, unsigned int mode, uint64_t dev)');
 const cLsetxattr = libc.func('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)');
 const cLgetxattr = libc.func('intptr_t lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)');
+const cLlistxattr = libc.func('intptr_t llistxattr(const char *path, _Out_ void *list, size_t size)');
 const cStrerror = libc.func('const char *strerror(int errnum)');
 
 const errnoNames = new Map<number, string>(Object.entries(constants.errno).map(([name, n]) => [n, name]));
@@ -71,6 +72,19 @@ export function mknod(path: string, mode: number, dev: bigint | number = 0): voi
 
 export function lsetxattr(path: string, name: string, value: Buffer, flags = 0): void {
   check(cLsetxattr(path, name, value, value.length, flags) as number, 'lsetxattr', path);
+}
+
+/** Names of a file's extended attributes (not following a symlink); [] where the filesystem has none. */
+export function llistxattr(path: string): string[] {
+  for (let size = 1024; ; size *= 4) {
+    const buf = Buffer.alloc(size);
+    const n = Number(cLlistxattr(path, buf, size));
+    if (n >= 0) return n === 0 ? [] : buf.toString('utf8', 0, n - 1).split('\0');
+    const errno = koffi.errno();
+    if (errno === constants.errno.ENOTSUP) return [];
+    if (errno === constants.errno.ERANGE && size < 1 << 20) continue;
+    throw new SyscallError('llistxattr', errno, errnoNames.get(errno) ?? `E${errno}`, path);
+  }
 }
 
 /** Value of an extended attribute, or undefined when the file lacks it (ENODATA). */

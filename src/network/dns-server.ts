@@ -1,16 +1,17 @@
 import { createSocket, type Socket } from 'node:dgram';
+import { ip6ToBigInt } from './ipv6.js';
 
 /**
  * A small DNS responder for one user-defined network, on UDP port 53 of the
- * network's gateway address. It answers A queries for the names `lookup`
- * knows; other names go to the upstream resolvers (or get NXDOMAIN when
+ * network's gateway address. It answers A and AAAA queries for the names
+ * `lookup` knows; other names go to the upstream resolvers (or get NXDOMAIN when
  * there are none). Lifecycle: startDnsServer() → close().
  */
 export interface DnsServerOptions {
   readonly address: string;
   readonly port?: number;
-  /** IPv4 addresses for a name (lower case, without the trailing dot); empty when unknown here. */
-  readonly lookup: (name: string) => string[];
+  /** IPv4 and IPv6 addresses for a name (lower case, without the trailing dot) asked by `client` (its IPv4 address); empty when unknown here. */
+  readonly lookup: (name: string, client: string) => string[];
   /** Upstream resolvers (IPv4, port 53) for names not ours. */
   readonly upstreams: readonly string[];
 }
@@ -21,6 +22,7 @@ export interface DnsServer {
 }
 
 const TYPE_A = 1;
+const TYPE_AAAA = 28;
 const RCODE_NXDOMAIN = 3;
 const RCODE_SERVFAIL = 2;
 const RCODE_FORMERR = 1;
@@ -36,7 +38,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   });
   sock.on('error', () => undefined);
   sock.on('message', (msg, rinfo) => {
-    void answer(opts, msg).then((reply) => {
+    void answer(opts, msg, rinfo.address).then((reply) => {
       if (reply) sock.send(reply, rinfo.port, rinfo.address);
     });
   });
@@ -81,25 +83,29 @@ function reply(msg: Buffer, q: Question | undefined, rcode: number, addrs: reado
   header.writeUInt16BE(q ? 1 : 0, 4);
   header.writeUInt16BE(addrs.length, 6);
   const answers = addrs.map((ip) => {
-    const rr = Buffer.alloc(16);
+    const v6 = ip.includes(':');
+    const rr = Buffer.alloc(v6 ? 28 : 16);
     rr.writeUInt16BE(0xc00c, 0); // pointer to the question name
-    rr.writeUInt16BE(TYPE_A, 2);
+    rr.writeUInt16BE(v6 ? TYPE_AAAA : TYPE_A, 2);
     rr.writeUInt16BE(1, 4);
     rr.writeUInt32BE(600, 6);
-    rr.writeUInt16BE(4, 10);
-    ip.split('.').forEach((b, i) => (rr[12 + i] = Number(b)));
+    rr.writeUInt16BE(v6 ? 16 : 4, 10);
+    if (v6) {
+      const n = ip6ToBigInt(ip);
+      for (let i = 0; i < 16; i++) rr[12 + i] = Number((n >> BigInt(8 * (15 - i))) & 0xffn);
+    } else ip.split('.').forEach((b, i) => (rr[12 + i] = Number(b)));
     return rr;
   });
   return Buffer.concat([header, question, ...answers]);
 }
 
-async function answer(opts: DnsServerOptions, msg: Buffer): Promise<Buffer | undefined> {
+async function answer(opts: DnsServerOptions, msg: Buffer, client: string): Promise<Buffer | undefined> {
   if (msg.length < 12 || ((msg[2] ?? 0) & 0x80) !== 0) return undefined;
   const q = parseQuestion(msg);
   if (!q) return reply(msg, undefined, RCODE_FORMERR, []);
-  const ours = opts.lookup(q.name);
-  // A name of ours asked for another type (AAAA): an empty answer, not NXDOMAIN, so resolvers still use the A record.
-  if (ours.length > 0) return reply(msg, q, 0, q.type === TYPE_A ? ours : []);
+  const ours = opts.lookup(q.name, client);
+  // A name of ours asked for a type it has no record of: an empty answer, not NXDOMAIN, so resolvers still use the other family.
+  if (ours.length > 0) return reply(msg, q, 0, q.type === TYPE_A ? ours.filter((a) => !a.includes(':')) : q.type === TYPE_AAAA ? ours.filter((a) => a.includes(':')) : []);
   for (const upstream of opts.upstreams) {
     const r = await forward(msg, upstream).catch(() => undefined);
     if (r) return r;

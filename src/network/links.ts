@@ -1,5 +1,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { hostCommand, tryHostCommand } from './host-command.js';
+import type { IdMapping } from '../lib/id-mapping.js';
+import { createNetnsInUserns, removeUsernsPin } from './userns-netns.js';
 
 /**
  * Host links and network namespaces through iproute2 and util-linux.
@@ -52,17 +54,31 @@ export async function hostRoutes(): Promise<string[]> {
     .map((d) => (d.includes('/') ? d : `${d}/32`));
 }
 
-/** A new network namespace pinned at `path`. */
-export async function createNetns(path: string): Promise<void> {
+/** IPv6 routes of the host, as CIDR strings (default, multicast and link-local left out). */
+export async function hostRoutes6(): Promise<string[]> {
+  const r = await tryHostCommand('ip', ['-6', 'route', 'show', 'table', 'all']);
+  if (r.code !== 0) return [];
+  return r.stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .map((w) => (['local', 'anycast', 'unreachable', 'broadcast', 'multicast'].includes(w[0] ?? '') ? w[1] : w[0]))
+    .filter((d): d is string => d !== undefined && d.includes(':') && !/^(fe80|ff)/i.test(d))
+    .map((d) => (d.includes('/') ? d : `${d}/128`));
+}
+
+/** A new network namespace pinned at `path`; with `idMap` (userns-remap) owned by a new user namespace with those maps (see userns-netns.ts). */
+export async function createNetns(path: string, idMap?: IdMapping): Promise<void> {
   await mkdir(path.slice(0, path.lastIndexOf('/')), { recursive: true });
   await writeFile(path, '');
-  await hostCommand('unshare', [`--net=${path}`, 'true']);
+  if (idMap) await createNetnsInUserns(path, idMap);
+  else await hostCommand('unshare', [`--net=${path}`, 'true']);
 }
 
 /** Unpins and deletes a namespace file; the namespace (and its veth ends) goes once nothing uses it. */
 export async function removeNetns(path: string): Promise<void> {
   await tryHostCommand('umount', [path]);
   await rm(path, { force: true });
+  await removeUsernsPin(path);
 }
 
 export interface EndpointLink {

@@ -26,11 +26,18 @@ export class Netfilter {
   readonly isoChain1: string;
   readonly isoChain2: string;
 
-  /** `hairpin` (userland-proxy: false): DNAT also serves loopback and traffic from the bridge itself, as Docker's hairpin mode. */
+  /**
+   * `hairpin` (userland-proxy: false): DNAT also serves loopback and traffic
+   * from the bridge itself, as Docker's hairpin mode (IPv4 only: IPv6 has no
+   * route_localnet, so ::1 always goes through the proxy). `family` 6: the
+   * same chains through ip6tables, for the IPv6 subnets of our networks.
+   */
   constructor(
     readonly tag: string,
     readonly hairpin = false,
+    readonly family: 4 | 6 = 4,
   ) {
+    if (family === 6) this.hairpin = false;
     this.natChain = `BERTH-${tag}`;
     this.postChain = `BERTH-POST-${tag}`;
     this.forwardChain = `BERTH-FWD-${tag}`;
@@ -45,7 +52,7 @@ export class Netfilter {
   private jumps(): Array<{ table: Table; chain: string; spec: string[] }> {
     return [
       { table: 'nat', chain: 'PREROUTING', spec: ['-m', 'addrtype', '--dst-type', 'LOCAL', '-j', this.natChain] },
-      { table: 'nat', chain: 'OUTPUT', spec: [...(this.hairpin ? [] : ['!', '-d', '127.0.0.0/8']), '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', this.natChain] },
+      { table: 'nat', chain: 'OUTPUT', spec: [...(this.hairpin ? [] : ['!', '-d', this.family === 6 ? '::1/128' : '127.0.0.0/8']), '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', this.natChain] },
       { table: 'nat', chain: 'POSTROUTING', spec: ['-j', this.postChain] },
       { table: 'filter', chain: 'FORWARD', spec: ['-j', this.forwardChain] },
     ];
@@ -54,20 +61,20 @@ export class Netfilter {
   /** Creates (or empties) the chains and installs the jumps once. */
   async setup(): Promise<void> {
     await this.teardown();
-    for (const [table, chain] of this.chains()) await ipt(table, ['-N', chain]);
-    await ipt('filter', ['-A', this.forwardChain, '-j', this.isoChain1]);
+    for (const [table, chain] of this.chains()) await this.ipt(table, ['-N', chain]);
+    await this.ipt('filter', ['-A', this.forwardChain, '-j', this.isoChain1]);
     for (const j of this.jumps()) {
-      await ipt(j.table, j.chain === 'FORWARD' ? ['-I', j.chain, '1', ...j.spec] : ['-A', j.chain, ...j.spec]);
+      await this.ipt(j.table, j.chain === 'FORWARD' ? ['-I', j.chain, '1', ...j.spec] : ['-A', j.chain, ...j.spec]);
     }
   }
 
   /** Removes the jumps and the chains; safe when nothing exists. */
   async teardown(): Promise<void> {
     for (const j of this.jumps()) {
-      for (let i = 0; i < 10; i++) if ((await tryIpt(j.table, ['-D', j.chain, ...j.spec])).code !== 0) break;
+      for (let i = 0; i < 10; i++) if ((await this.tryIpt(j.table, ['-D', j.chain, ...j.spec])).code !== 0) break;
     }
-    for (const [table, chain] of this.chains()) await tryIpt(table, ['-F', chain]);
-    for (const [table, chain] of this.chains()) await tryIpt(table, ['-X', chain]);
+    for (const [table, chain] of this.chains()) await this.tryIpt(table, ['-F', chain]);
+    for (const [table, chain] of this.chains()) await this.tryIpt(table, ['-X', chain]);
   }
 
   /**
@@ -99,49 +106,57 @@ export class Netfilter {
   }
 
   async addBridge(bridge: string, subnet: string, internal: boolean, icc = true): Promise<void> {
-    for (const r of this.bridgeRules(bridge, subnet, internal, icc)) await ipt(r.table, ['-A', r.chain, ...r.spec]);
+    for (const r of this.bridgeRules(bridge, subnet, internal, icc)) await this.ipt(r.table, ['-A', r.chain, ...r.spec]);
   }
 
   async removeBridge(bridge: string, subnet: string, internal: boolean, icc = true): Promise<void> {
-    for (const r of this.bridgeRules(bridge, subnet, internal, icc)) await tryIpt(r.table, ['-D', r.chain, ...r.spec]);
+    for (const r of this.bridgeRules(bridge, subnet, internal, icc)) await this.tryIpt(r.table, ['-D', r.chain, ...r.spec]);
   }
 
   private portRules(p: PortRule): Array<{ table: Table; chain: string; spec: string[] }> {
-    const dst = p.hostIp === '' || p.hostIp === '0.0.0.0' ? [] : ['-d', `${p.hostIp}/32`];
+    const host = this.family === 6 ? 128 : 32;
+    const dst = p.hostIp === '' || p.hostIp === '0.0.0.0' || p.hostIp === '::' ? [] : ['-d', `${p.hostIp}/${host}`];
+    const to = this.family === 6 ? `[${p.containerIp}]:${p.containerPort}` : `${p.containerIp}:${p.containerPort}`;
     return [
       {
         table: 'nat',
         chain: this.natChain,
-        spec: [...(this.hairpin ? [] : ['!', '-i', p.bridge]), ...dst, '-p', p.proto, '-m', p.proto, '--dport', String(p.hostPort), '-j', 'DNAT', '--to-destination', `${p.containerIp}:${p.containerPort}`],
+        spec: [...(this.hairpin ? [] : ['!', '-i', p.bridge]), ...dst, '-p', p.proto, '-m', p.proto, '--dport', String(p.hostPort), '-j', 'DNAT', '--to-destination', to],
       },
       {
         table: 'filter',
         chain: this.forwardChain,
-        spec: ['-d', `${p.containerIp}/32`, '!', '-i', p.bridge, '-o', p.bridge, '-p', p.proto, '-m', p.proto, '--dport', String(p.containerPort), '-j', 'ACCEPT'],
+        spec: ['-d', `${p.containerIp}/${host}`, '!', '-i', p.bridge, '-o', p.bridge, '-p', p.proto, '-m', p.proto, '--dport', String(p.containerPort), '-j', 'ACCEPT'],
       },
     ];
   }
 
   async addPort(p: PortRule): Promise<void> {
-    for (const r of this.portRules(p)) await ipt(r.table, ['-A', r.chain, ...r.spec]);
+    for (const r of this.portRules(p)) await this.ipt(r.table, ['-A', r.chain, ...r.spec]);
   }
 
   async removePort(p: PortRule): Promise<void> {
-    for (const r of this.portRules(p)) await tryIpt(r.table, ['-D', r.chain, ...r.spec]);
+    for (const r of this.portRules(p)) await this.tryIpt(r.table, ['-D', r.chain, ...r.spec]);
+  }
+
+  private async ipt(table: Table, args: string[]): Promise<void> {
+    await hostCommand(this.family === 6 ? 'ip6tables' : 'iptables', ['-w', '-t', table, ...args]);
+  }
+
+  private tryIpt(table: Table, args: string[]): Promise<{ code: number }> {
+    return tryHostCommand(this.family === 6 ? 'ip6tables' : 'iptables', ['-w', '-t', table, ...args]);
   }
 }
 
-async function ipt(table: Table, args: string[]): Promise<void> {
-  await hostCommand('iptables', ['-w', '-t', table, ...args]);
-}
-
-function tryIpt(table: Table, args: string[]): Promise<{ code: number }> {
-  return tryHostCommand('iptables', ['-w', '-t', table, ...args]);
-}
 
 /** Turns on IPv4 forwarding, as Docker does when it manages iptables. */
 export async function enableIpForward(): Promise<void> {
   await hostCommand('sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1']).catch(() => undefined);
+}
+
+/** Turns on IPv6 forwarding for an IPv6 network, as Docker does (it needs it to route the subnet). */
+export async function enableIpv6Forward(): Promise<void> {
+  await hostCommand('sysctl', ['-q', '-w', 'net.ipv6.conf.all.forwarding=1']).catch(() => undefined);
 }
 
 /** Lets DNAT send loopback-sourced packets out of the bridge (userland-proxy: false), as Docker does. */

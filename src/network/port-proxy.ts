@@ -1,5 +1,9 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import type { Readable } from 'node:stream';
 import { conflict, internal } from '../errors/engine-error.js';
 
 /**
@@ -13,6 +17,8 @@ export interface PortProxy {
   readonly hostIp: string;
   /** The bound host port (the chosen one when 0 was asked). */
   readonly hostPort: number;
+  /** The berth-proxy process serving it; undefined for the in-process proxy. */
+  readonly pid?: number | undefined;
   close(): Promise<void>;
 }
 
@@ -28,14 +34,93 @@ export interface PortProxyTarget {
 
 const UDP_IDLE_MS = 90_000;
 
-export async function startPortProxy(t: PortProxyTarget): Promise<PortProxy> {
+/**
+ * native/build/berth-proxy (splice(2) relay, one process per port as
+ * docker-proxy), found from the package root: dist/src/network → ../../..
+ * when built, src/network → ../.. when run from source.
+ */
+const NATIVE_PROXY = ['../../../native/build/berth-proxy', '../../native/build/berth-proxy']
+  .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
+  .find((p) => existsSync(p));
+
+/** The native proxy when it is built; the in-process one otherwise, and for ports that are only held. */
+export async function startPortProxy(t: PortProxyTarget, opts: { native?: boolean } = {}): Promise<PortProxy> {
+  if (t.holdOnly !== true && opts.native !== false && NATIVE_PROXY !== undefined) return startNative(NATIVE_PROXY, t);
   return t.proto === 'tcp' ? startTcp(t) : startUdp(t);
 }
 
+function hostAddress(t: PortProxyTarget): string {
+  return t.hostIp === '' ? '0.0.0.0' : t.hostIp.includes(':') ? `[${t.hostIp}]` : t.hostIp;
+}
+
 function bindError(err: NodeJS.ErrnoException, t: PortProxyTarget): Error {
-  const where = `${t.hostIp === '' ? '0.0.0.0' : t.hostIp}:${t.hostPort}`;
+  const where = `${hostAddress(t)}:${t.hostPort}`;
   if (err.code === 'EADDRINUSE') return conflict(`Bind for ${where} failed: port is already allocated`);
   return internal(`listen ${t.proto} ${where}: ${err.message}`);
+}
+
+const EADDRINUSE = 98;
+const READY_TIMEOUT_MS = 15_000;
+
+/**
+ * Spawns berth-proxy and waits for its one-line report on fd 3 ("ok PORT"
+ * or "err ERRNO MESSAGE"): the bind happens in the proxy, so a busy port
+ * still fails the container's start with Docker's message.
+ */
+async function startNative(binary: string, t: PortProxyTarget): Promise<PortProxy> {
+  // prettier-ignore
+  const child = spawn(binary, [
+    '-proto', t.proto, '-host-ip', t.hostIp === '' ? '0.0.0.0' : t.hostIp, '-host-port', String(t.hostPort),
+    '-container-ip', t.containerIp, '-container-port', String(t.containerPort),
+  ], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve());
+  });
+  const report = await new Promise<string>((resolve) => {
+    const fd3 = child.stdio[3] as Readable | null;
+    let text = '';
+    const timer = setTimeout(() => resolve('err 110 no report from berth-proxy'), READY_TIMEOUT_MS);
+    const done = (line: string): void => {
+      clearTimeout(timer);
+      resolve(line);
+    };
+    child.once('error', (err) => done(`err 0 ${err.message}`));
+    if (!fd3) return done('err 0 no report pipe');
+    fd3.on('data', (b: Buffer) => {
+      text += b.toString();
+      if (text.includes('\n')) done(text.slice(0, text.indexOf('\n')));
+    });
+    fd3.on('error', () => undefined);
+    fd3.on('end', () => done(text === '' ? 'err 0 berth-proxy exited without a report' : text.trim()));
+  });
+  const ok = /^ok (\d+)$/.exec(report);
+  if (!ok) {
+    child.kill('SIGKILL');
+    await exited;
+    const m = /^err (\d+) (.*)$/.exec(report);
+    const errno = Number(m?.[1] ?? 0);
+    const err: NodeJS.ErrnoException = new Error(m?.[2] ?? report);
+    if (errno === EADDRINUSE) err.code = 'EADDRINUSE';
+    throw bindError(err, t);
+  }
+  (child.stdio[3] as Readable | null)?.destroy();
+  child.unref();
+  return {
+    proto: t.proto,
+    hostIp: t.hostIp,
+    hostPort: Number(ok[1]),
+    pid: child.pid,
+    close: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const late = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await exited;
+        clearTimeout(late);
+      }
+    },
+  };
 }
 
 async function startTcp(t: PortProxyTarget): Promise<PortProxy> {
@@ -62,7 +147,7 @@ async function startTcp(t: PortProxyTarget): Promise<PortProxy> {
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => reject(bindError(err, t)));
-    server.listen({ host: t.hostIp === '' ? '0.0.0.0' : t.hostIp, port: t.hostPort, exclusive: true }, () => resolve());
+    server.listen({ host: t.hostIp === '' ? '0.0.0.0' : t.hostIp, ipv6Only: t.hostIp.includes(':'), port: t.hostPort, exclusive: true }, () => resolve());
   });
   server.on('error', () => undefined);
   const address = server.address();
@@ -80,14 +165,14 @@ async function startTcp(t: PortProxyTarget): Promise<PortProxy> {
 }
 
 async function startUdp(t: PortProxyTarget): Promise<PortProxy> {
-  const server = createSocket({ type: 'udp4', reuseAddr: false });
+  const server = createSocket({ type: t.hostIp.includes(':') ? 'udp6' : 'udp4', reuseAddr: false, ipv6Only: t.hostIp.includes(':') });
   const flows = new Map<string, { sock: UdpSocket; timer: NodeJS.Timeout }>();
   server.on('message', (msg, rinfo) => {
     if (t.holdOnly === true) return;
     const key = `${rinfo.address}:${rinfo.port}`;
     let flow = flows.get(key);
     if (!flow) {
-      const sock = createSocket('udp4');
+      const sock = createSocket(t.containerIp.includes(':') ? 'udp6' : 'udp4');
       sock.on('message', (reply) => server.send(reply, rinfo.port, rinfo.address));
       sock.on('error', () => undefined);
       flow = { sock, timer: setTimeout(() => undefined, 0) };

@@ -101,7 +101,8 @@ export async function runConmonExec(setup: ConmonExecSetup, opts: RuntimeExecOpt
       (m) => m.data,
       async () => {
         // The sync pipe broke (conmon killed): the exit file is the record, else unknown (Docker: 255 … here 137 is likelier wrong).
-        const text = await readFile(join(opts.exitDir, opts.execId), 'utf8').catch(() => '');
+        // conmon --exec writes <exit-dir>/<container id>, shared by the container's execs; <persist-dir>/exit is this one's.
+        const text = await readFile(join(dir, 'exit'), 'utf8').catch(() => '');
         const code = Number.parseInt(text.trim(), 10);
         return Number.isFinite(code) ? code : 255;
       },

@@ -7,6 +7,7 @@ import { SeqpacketSocket } from 'node-unix-socket';
 import { EngineError, conflict, internal, notFound } from '../errors/engine-error.js';
 import type { AttachConnection, ContainerRuntime, ExecProcess, RuntimeCreateOptions, RuntimeExecOptions, RuntimeState } from './container-runtime.js';
 import { runConmonExec } from './conmon-exec.js';
+import { canExecNatively, runNativeExec } from './native-exec.js';
 
 export interface ConmonRuntimeOptions {
   /** "runc", "crun", … as configured. */
@@ -20,6 +21,8 @@ export interface ConmonRuntimeOptions {
   /** How long create waits for conmon to report the container pid. Default 120 s. */
   readonly createTimeoutMs?: number;
   readonly log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /** native/build/berth-exec: runs execs without `conmon --exec` + `runtime exec` when it can (runc semantics only). */
+  readonly execHelperPath?: string;
 }
 
 /** conmon's attach socket stream ids (conmon src/conn_sock.h). */
@@ -283,6 +286,9 @@ export class ConmonRuntime implements ContainerRuntime {
   }
 
   exec(opts: RuntimeExecOptions): Promise<ExecProcess> {
+    if (this.opts.execHelperPath !== undefined && canExecNatively(opts)) {
+      return runNativeExec({ helperPath: this.opts.execHelperPath, timeoutMs: this.opts.createTimeoutMs ?? 120_000 }, opts);
+    }
     return runConmonExec(
       {
         conmonPath: this.opts.conmonPath,

@@ -45,6 +45,10 @@ export interface RuntimeExecOptions {
   readonly openStdin: boolean;
   /** Runs once the attach socket is connected and before the process starts (e.g. to size the TTY). */
   readonly beforeStart?: (conn: AttachConnection) => Promise<void>;
+  /** The container's init pid and its spec's `linux` section: lets the runtime enter it without `runtime exec`. */
+  readonly container?: { readonly pid: number; readonly linux: Readonly<Record<string, unknown>> };
+  /** A private directory where such a runtime may keep compiled seccomp filters. */
+  readonly seccompCacheDir?: string;
 }
 
 /** A started exec process: its attach connection and its exit. */

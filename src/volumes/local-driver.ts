@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { chown, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { invalidArgument, internal } from '../errors/engine-error.js';
 import { isMountPoint } from '../lib/mount-table.js';
@@ -32,7 +32,11 @@ const flagBits: Readonly<Record<string, number>> = {
 export class LocalVolumeDriver implements VolumeDriver {
   readonly name = 'local';
 
-  constructor(private readonly root: string) {}
+  /** `owner`: userns-remap's root, who owns new data directories (moby's local driver chowns them to the remapped root). */
+  constructor(
+    private readonly root: string,
+    private readonly owner?: { readonly uid: number; readonly gid: number },
+  ) {}
 
   validateOptions(options: Readonly<Record<string, string>>): void {
     for (const key of Object.keys(options)) {
@@ -55,6 +59,7 @@ export class LocalVolumeDriver implements VolumeDriver {
     await mkdir(this.root, { recursive: true, mode: 0o701 });
     await mkdir(join(this.root, name), { mode: 0o701 }).catch(ignoreExists);
     await mkdir(this.mountpoint(name), { mode: 0o755 }).catch(ignoreExists);
+    if (this.owner) await chown(this.mountpoint(name), this.owner.uid, this.owner.gid);
   }
 
   async mount(name: string, options: Readonly<Record<string, string>>): Promise<string> {

@@ -18,7 +18,8 @@ import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
-const daemonMain = `${repoRoot}/dist/src/daemon/main.js`;
+/** The launcher users run (it sets the libuv pool size before the daemon loads). */
+const daemonMain = `${repoRoot}/bin/berthd`;
 const berthBin = `${repoRoot}/bin/berth`;
 const busyboxScript = `${repoRoot}/scripts/images/busybox.sh`;
 const busyboxCache = '/tmp/berth-busybox.tar';
@@ -341,19 +342,22 @@ async function cleanupRoot(root: string, facts: RootFacts): Promise<void> {
 }
 
 /**
- * A daemon killed and never restarted leaves its own iptables chains
+ * A daemon killed and never restarted leaves its own iptables and ip6tables chains
  * (BERTH-<bridge>, BERTH-POST-, BERTH-FWD-, BERTH-ISO1-, BERTH-ISO2-<bridge>): unhook and delete them.
  */
 async function removeDaemonChains(bridge: string): Promise<void> {
   const chains = [`BERTH-${bridge}`, `BERTH-POST-${bridge}`, `BERTH-FWD-${bridge}`, `BERTH-ISO1-${bridge}`, `BERTH-ISO2-${bridge}`];
-  for (const table of ['nat', 'filter']) {
-    const rules = (await run('iptables', ['-w', '-t', table, '-S'])).stdout.split('\n');
-    for (const rule of rules) {
-      if (!rule.startsWith('-A ') || !chains.some((c) => rule.includes(`-j ${c}`))) continue;
-      await run('iptables', ['-w', '-t', table, ...rule.replace(/^-A /, '-D ').split(' ')]);
-    }
-    for (const chain of chains) {
-      if ((await run('iptables', ['-w', '-t', table, '-F', chain])).code === 0) await run('iptables', ['-w', '-t', table, '-X', chain]);
+  // The same chains exist in ip6tables (for IPv6 networks).
+  for (const ipt of ['iptables', 'ip6tables']) {
+    for (const table of ['nat', 'filter']) {
+      const rules = (await run(ipt, ['-w', '-t', table, '-S'])).stdout.split('\n');
+      for (const rule of rules) {
+        if (!rule.startsWith('-A ') || !chains.some((c) => rule.includes(`-j ${c}`))) continue;
+        await run(ipt, ['-w', '-t', table, ...rule.replace(/^-A /, '-D ').split(' ')]);
+      }
+      for (const chain of chains) {
+        if ((await run(ipt, ['-w', '-t', table, '-F', chain])).code === 0) await run(ipt, ['-w', '-t', table, '-X', chain]);
+      }
     }
   }
 }

@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { WebSocket } from 'ws';
 import { loadBusybox, runCli, startBerthd, type BerthdHarness } from '../helpers/berthd-harness.js';
 
@@ -34,6 +35,20 @@ function collect(ws: WebSocket, until: (text: string) => boolean, timeoutMs = 15
     };
     ws.on('message', onMessage);
     ws.once('close', () => finish(true));
+  });
+}
+
+/** POST with a JSON body over the daemon's unix socket; resolves with status and body. */
+function postJson(h: BerthdHarness, path: string, body: unknown): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: h.socket, path, method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
   });
 }
 
@@ -83,6 +98,44 @@ describe('websocket attach (GET /containers/{id}/attach/ws)', () => {
     const out2 = await collect(ws2, () => false);
     assert.equal(out2.closed, true);
     assert.equal(out2.text, 'bye\n');
+  });
+
+  test('closing the websocket closes a StdinOnce container\'s stdin: cat exits', async () => {
+    const created = await postJson(h, '/v1.47/containers/create?name=wsonce', {
+      Image: 'busybox',
+      Cmd: ['cat'],
+      OpenStdin: true,
+      StdinOnce: true,
+      AttachStdin: true,
+      AttachStdout: true,
+    });
+    assert.equal(created.status, 201, created.body);
+    assert.equal((await docker(['start', 'wsonce'])).code, 0);
+    const ws = openWs(h, '/v1.47/containers/wsonce/attach/ws?stream=1&stdin=1&stdout=1');
+    await waitOpen(ws);
+    const got = collect(ws, (t) => t.includes('once\n'));
+    ws.send(Buffer.from('once\n'));
+    assert.equal((await got).text, 'once\n');
+    ws.close();
+    const waited = await runCli('docker', ['wait', 'wsonce'], { env: h.env, timeoutMs: 15_000 });
+    assert.equal(waited.code, 0, waited.stderr);
+    assert.equal(waited.stdout.trim(), '0', 'cat saw EOF and exited');
+    assert.equal((await docker(['rm', '-f', 'wsonce'])).code, 0);
+  });
+
+  test('without StdinOnce, stdin stays open after the websocket closes', async () => {
+    const r = await docker(['run', '-di', '--name', 'wskeep', 'busybox', 'cat']);
+    assert.equal(r.code, 0, r.stderr);
+    const ws = openWs(h, '/v1.47/containers/wskeep/attach/ws?stream=1&stdin=1&stdout=1');
+    await waitOpen(ws);
+    const got = collect(ws, (t) => t.includes('keep\n'));
+    ws.send(Buffer.from('keep\n'));
+    await got;
+    ws.close();
+    await new Promise((res) => setTimeout(res, 1_000));
+    const st = await docker(['inspect', '-f', '{{.State.Running}}', 'wskeep']);
+    assert.equal(st.stdout.trim(), 'true');
+    assert.equal((await docker(['rm', '-f', 'wskeep'])).code, 0);
   });
 
   test('unknown container: 404 before any upgrade', async () => {

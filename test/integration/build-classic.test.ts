@@ -174,7 +174,8 @@ for (const cli of ['docker', 'berth'] as const) {
       assert.equal(fresh.code, 0, fresh.stderr);
       assert.equal(count(fresh.stdout, ' ---> Using cache'), 0);
 
-      const prune = await run(['builder', 'prune', '-f']);
+      // --all: also the steps of the tagged image (without it only dangling cache goes, build-extras.test.ts)
+      const prune = await run(['builder', 'prune', '-af']);
       assert.equal(prune.code, 0, prune.stderr);
       // the v1 tail and the --no-cache build are held by no tag: their step images go (build-cache-images.test.ts)
       assert.match(prune.stdout, /^Deleted build cache objects:\n(?:[0-9a-f]{25}\n)+\nTotal reclaimed space: [1-9][\d.]*k?B\n$/);

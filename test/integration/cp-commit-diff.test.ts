@@ -50,6 +50,12 @@ for (const cli of ['docker', 'berth'] as const) {
       assert.equal(await ok(['run', '--rm', `snap-${cli}:v1`, 'sh', '-c', 'echo $COMMITTED; ls /etc/group 2>/dev/null || echo no-group']), 'yes\nno-group\n');
       const meta = await ok(['image', 'inspect', '-f', '{{.Comment}}|{{.Author}}|{{len .RootFS.Layers}}', `snap-${cli}:v1`]);
       assert.equal(meta, 'my message|Berth Test|2\n');
+      // the committed image records the image it was made from; that one now has a dependent child
+      const base = (await ok(['image', 'inspect', '-f', '{{.Id}}', 'busybox'])).trim();
+      assert.equal((await ok(['image', 'inspect', '-f', '{{.Parent}}', `snap-${cli}:v1`])).trim(), base);
+      const rmBase = await run(['rmi', base]);
+      assert.equal(rmBase.code, 1);
+      assert.match(rmBase.stderr, /conflict: unable to delete [0-9a-f]{12} \(cannot be forced\) - image has dependent child images|image is being used by (stopped|running) container/);
       const copied = await ok(['run', '--rm', '-v', `cu-${cli}:/srv/app`, `snap-${cli}:v1`, 'sh', '-c', 'stat -c "%a %u:%g" /srv/app /srv/app/f']);
       assert.equal(copied, '750 1000:1000\n644 1000:1000\n');
       // an image VOLUME becomes an anonymous volume, populated from the image

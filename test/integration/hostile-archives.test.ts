@@ -131,8 +131,8 @@ describe('hostile archives write nothing outside their root', () => {
   });
 
   test('build context: malicious entries next to a Dockerfile', async () => {
-    // Build COPY time grows with the square of the depth (≈18 s at 600 levels): 300 keeps the run short.
-    for (const [name, entries] of Object.entries(hostileSets(sentinel, 300))) {
+    // The full depth: unpacking the context and applying the COPY layer no longer walk every level per entry.
+    for (const [name, entries] of Object.entries(hostileSets(sentinel))) {
       const ctx = await makeTar([{ name: 'Dockerfile', body: 'FROM busybox\nCOPY . /ctx/\n' }, ...entries]);
       const r = await api(h, 'POST', `/build?t=hostile/build:${name.replace(/\W+/g, '-')}&rm=1&forcerm=1`, ctx, { contentType: 'application/x-tar', timeoutMs: 120_000 });
       await check(`build ${name}`, r);

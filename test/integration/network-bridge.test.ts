@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { loadBusybox, runCli, startBerthd, type BerthdHarness } from '../helpers/berthd-harness.js';
 
@@ -16,6 +17,17 @@ async function hostTraces(h: BerthdHarness): Promise<{ veths: string; rules: str
   ].join('\n');
   const netns = (await host('ls', ['-A', `${h.execRoot}/netns`])).trim();
   return { veths, rules, netns };
+}
+
+/** berth-proxy processes forwarding to a container address (matched on their argv). */
+async function proxiesTo(containerIp: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const pid of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(pid)) continue;
+    const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    if (argv[0]?.endsWith('/berth-proxy') && argv[argv.indexOf('-container-ip') + 1] === containerIp) out.push(pid);
+  }
+  return out;
 }
 
 function httpGet(hostname: string, port: number): Promise<string> {
@@ -129,13 +141,17 @@ for (const cli of ['docker', 'berth'] as const) {
       assert.match(r.stdout, /hello-web/);
     });
 
-    test('rm leaves no veth, netns or port rule behind', async () => {
+    test('rm leaves no veth, netns, port rule or proxy process behind', async () => {
+      const ips = [await inspect('web', '{{.NetworkSettings.IPAddress}}'), await inspect('pall', '{{.NetworkSettings.IPAddress}}')];
+      assert.equal((await proxiesTo(ips[0] ?? '')).length, 1, 'a berth-proxy serves the published port');
+      assert.equal((await proxiesTo(ips[1] ?? '')).length, 2, 'one per published port and protocol');
       const r = await run(['rm', '-f', 'web', 'pall']);
       assert.equal(r.code, 0, r.stderr);
       const t = await hostTraces(h);
       assert.equal(t.veths, '');
       assert.equal(t.netns, '');
       assert.doesNotMatch(t.rules, /DNAT/);
+      for (const ip of ips) assert.deepEqual(await proxiesTo(ip), [], `proxy for ${ip}`);
     });
 
     test('daemon stop removes the bridge, veths and every rule of ours', async () => {
@@ -144,7 +160,10 @@ for (const cli of ['docker', 'berth'] as const) {
       const bridge = h.bridge;
       const ids = (await run(['ps', '-aq', '--no-trunc'])).stdout.split('\n').filter((l) => l !== '');
       assert.ok(ids.length > 0);
+      const ip = await inspect('last', '{{.NetworkSettings.IPAddress}}');
+      assert.equal((await proxiesTo(ip)).length, 1);
       await h.stop();
+      assert.deepEqual(await proxiesTo(ip), []);
       const save = await host('iptables-save', []);
       assert.doesNotMatch(save, new RegExp(`BERTH-[A-Z0-9]*-?${bridge}`));
       assert.equal((await host('ip', ['-o', 'link', 'show', 'dev', bridge])).trim(), '');

@@ -53,3 +53,41 @@ describe('legacy --link on the default bridge', () => {
     await docker(['rm', '-f', 'off', 'client-off']);
   });
 });
+
+// --link name:alias on a user-defined network: no hosts line or env, but the alias resolves through
+// the network's DNS server for the linking container only (Docker's per-sandbox aliases).
+describe('--link on a user-defined network', () => {
+  let h: BerthdHarness;
+  const docker = (args: string[]) => runCli('docker', args, { env: h.env, timeoutMs: 60_000 });
+
+  before(async () => {
+    h = await startBerthd('net-link-user');
+    await loadBusybox(h);
+    assert.equal((await docker(['network', 'create', '--subnet', '10.204.77.0/24', 'linknet'])).code, 0);
+    const r = await docker(['run', '-d', '--name', 'db-srv', '--network', 'linknet', 'busybox', 'sleep', '120']);
+    assert.equal(r.code, 0, r.stderr);
+  });
+  after(async () => {
+    await h?.stop();
+  });
+
+  for (const which of ['docker', 'berth'] as const) {
+    test(`via ${which}: the alias resolves for the linking container, not for others`, async () => {
+      const run = (args: string[]) => runCli(which, args, { env: h.env, timeoutMs: 60_000 });
+      const ip = (await docker(['inspect', '-f', '{{.NetworkSettings.Networks.linknet.IPAddress}}', 'db-srv'])).stdout.trim();
+      const linked = await run(['run', '--rm', '--network', 'linknet', '--link', 'db-srv:store', 'busybox', 'sh', '-c', 'cat /etc/hosts; env; nslookup store; ping -c1 -W2 store']);
+      assert.equal(linked.code, 0, linked.stdout + linked.stderr);
+      assert.match(linked.stdout, new RegExp(`Address:\\s+${ip.replace(/\./g, '\\.')}`));
+      assert.match(linked.stdout, new RegExp(`PING store \\(${ip.replace(/\./g, '\\.')}\\)`));
+      assert.doesNotMatch(linked.stdout, /^[0-9.]+\t.*\bstore\b/m, 'no /etc/hosts line on a user network');
+      assert.doesNotMatch(linked.stdout, /^STORE_/m, 'no link environment on a user network');
+      const name = `linker-${which}`;
+      assert.equal((await run(['run', '-d', '--name', name, '--network', 'linknet', '--link', 'db-srv:store', 'busybox', 'sleep', '60'])).code, 0);
+      assert.equal((await docker(['inspect', '-f', '{{json .NetworkSettings.Networks.linknet.Links}}', name])).stdout.trim(), '["db-srv:store"]');
+      await docker(['rm', '-f', name]);
+      const other = await run(['run', '--rm', '--network', 'linknet', 'busybox', 'sh', '-c', 'nslookup store || echo NOT-FOUND']);
+      assert.match(other.stdout + other.stderr, /NOT-FOUND|can't resolve|NXDOMAIN/);
+      assert.doesNotMatch(other.stdout, new RegExp(`Address:\\s+${ip.replace(/\./g, '\\.')}`));
+    });
+  }
+});

@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { loadBusybox, runCli, startBerthd, type BerthdHarness } from '../helpers/berthd-harness.js';
 
@@ -19,6 +20,17 @@ function httpGet(port: number): Promise<string> {
     req.on('error', reject);
     req.end();
   });
+}
+
+/** berth-proxy processes forwarding to a container address (matched on their argv). */
+async function proxiesTo(containerIp: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const pid of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(pid)) continue;
+    const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    if (argv[0]?.endsWith('/berth-proxy') && argv[argv.indexOf('-container-ip') + 1] === containerIp) out.push(pid);
+  }
+  return out;
 }
 
 async function eventually<T>(fn: () => Promise<T>): Promise<T> {
@@ -53,12 +65,19 @@ describe('network state across a daemon crash', () => {
     assert.equal(other.code, 0, other.stderr);
     const port = Number((await run(['port', 'srv', '80'])).stdout.trim().split(':').pop());
     const ip = (await run(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'srv'])).stdout.trim();
+    const before = await proxiesTo(ip);
+    assert.equal(before.length, 1);
     await h.kill9();
+    // The proxy dies with the daemon (PR_SET_PDEATHSIG) rather than holding the port for nobody.
+    await eventually(async () => assert.deepEqual(await proxiesTo(ip), []));
     await h.restart();
     assert.equal((await run(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'srv'])).stdout.trim(), ip);
     assert.equal(await eventually(() => httpGet(port)), 'again\n');
     const save = await host('iptables-save', ['-t', 'nat']);
     assert.equal(save.split('\n').filter((l) => l.includes(`--dport ${port} `) && l.includes(`BERTH-${h.bridge}`)).length, 1, 'one DNAT rule, not a duplicate');
+    const after = await proxiesTo(ip);
+    assert.equal(after.length, 1, 'one proxy again after the restart');
+    assert.notDeepEqual(after, before);
   });
 
   test('after stop nothing of ours is left', async () => {

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { copyFile, mkdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { repoRoot, runCli, startBerthd, type BerthdHarness } from '../helpers/berthd-harness.js';
 
 function freePort(host: string): Promise<number> {
@@ -21,6 +21,26 @@ function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env)
     execFile(cmd, args, { env, timeout: 30_000, encoding: 'utf8' }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
+  });
+}
+
+/** Sends `data` over plain TCP and resolves with everything the server sent until it closed (10 s at most). */
+function rawExchange(host: string, data: string): Promise<string> {
+  const m = /^tcp:\/\/\[?([^\]]+?)\]?:(\d+)$/.exec(host);
+  return new Promise((resolve, reject) => {
+    const sock = connect({ host: m?.[1] ?? '', port: Number(m?.[2]) });
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error('the server did not close the connection'));
+    }, 10_000);
+    sock.on('data', (c: Buffer) => chunks.push(c));
+    sock.on('error', () => undefined);
+    sock.on('close', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks).toString('latin1'));
+    });
+    sock.write(data);
   });
 }
 
@@ -75,10 +95,13 @@ describe('berthd over TCP with mutual TLS', () => {
       assert.doesNotMatch(r.stdout, /Server:/);
     });
 
-    test(`${cli}: plain HTTP to the TLS port gets no API answer`, async () => {
-      const r = await runCli(cli, ['-H', v4, 'version'], { env: h.env });
-      assert.notEqual(r.code, 0);
-      assert.doesNotMatch(r.stdout, /Server:/);
+    test(`${cli}: plain HTTP to the TLS port gets no API answer, only Go's plain-HTTP error`, async () => {
+      for (const host of [v4, v6]) {
+        const r = await runCli(cli, ['-H', host, 'version'], { env: h.env });
+        assert.notEqual(r.code, 0);
+        assert.doesNotMatch(r.stdout, /Server:/);
+        assert.match(r.stderr, /Error response from daemon: Client sent an HTTP request to an HTTPS server\./);
+      }
     });
   }
 
@@ -89,6 +112,21 @@ describe('berthd over TCP with mutual TLS', () => {
     assert.equal(ok.stdout, 'OK');
     const denied = await exec('curl', ['-sS', '--cacert', `${certs}/ca.pem`, url]);
     assert.notEqual(denied.code, 0);
+  });
+
+  test('a raw plain HTTP request to the TLS port gets the exact bytes dockerd sends, then the connection closes', async () => {
+    const reply = await rawExchange(v4, 'GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n');
+    assert.equal(reply, 'HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n');
+    const head = await rawExchange(v4, 'HEAD /_ping HTTP/1.1\r\n\r\n');
+    assert.equal(head, 'HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n');
+  });
+
+  test('non-HTTP garbage on the TLS port gets no HTTP answer; TLS still works afterwards', async () => {
+    const reply = await rawExchange(v4, 'hello there\r\n');
+    assert.doesNotMatch(reply, /HTTP/);
+    const url = `https://127.0.0.1:${v4.split(':').pop() ?? ''}/_ping`;
+    const ok = await exec('curl', ['-sS', '--cacert', `${certs}/ca.pem`, '--cert', `${certs}/cert.pem`, '--key', `${certs}/key.pem`, url]);
+    assert.equal(ok.stdout, 'OK', ok.stderr);
   });
 
   test('berthd refuses tcp:// without mutual TLS', async () => {

@@ -33,6 +33,11 @@ for (const cli of ['docker', 'berth'] as const) {
       const v = await ok(['system', 'df', '-v']);
       assert.match(v, /^dfvol\s+1\s+2kB$/m);
       assert.match(v, /^busybox\s+latest\s+[0-9a-f]{12}\s+/m);
+      // docker's verbose columns: CREATED for images and containers; shared/unique sizes with 4 digits
+      assert.match(v, /^REPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE\s+SHARED SIZE\s+UNIQUE SIZE\s+CONTAINERS$/m);
+      assert.match(v, /^busybox\s+latest\s+[0-9a-f]{12}\s+\d+ years ago\s+\S+\s+\S+\s+\S+\s+2$/m);
+      assert.match(v, /^CONTAINER ID\s+IMAGE\s+COMMAND\s+LOCAL VOLUMES\s+SIZE\s+CREATED\s+STATUS\s+NAMES$/m);
+      assert.match(v, /^[0-9a-f]{12}\s+busybox\s+"sleep 600"\s+0\s+0B\s+(Less than a second|\d+ seconds?) ago\s+Up .*runner$/m);
     });
 
     test('container, image and volume prune report what they reclaimed', async () => {

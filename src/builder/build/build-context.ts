@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, link, lstat, lutimes, mkdir, open, readFile, readdir, readlink, realpath, rm, stat, symlink, utimes } from 'node:fs/promises';
+import { lstat, readFile, readdir, readlink, realpath, rm, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import * as tar from 'tar-stream';
-import { decompressStream } from '../../images/decompress.js';
 import { DockerIgnore } from '../dockerfile/dockerignore.js';
+import type { ContentHashes } from './context-reader.js';
+
+export type { ContentHashes } from './context-reader.js';
 
 /** A build failure shown to the client as-is in the JSON stream. */
 export class BuildError extends Error {
@@ -16,139 +16,6 @@ export class BuildError extends Error {
     readonly code = 0,
   ) {
     super(message);
-  }
-}
-
-/**
- * Unpacks a build context tar (plain or compressed) into `dir`. Entry names
- * that are absolute or climb out with `..` are rejected; symlinks are written
- * as links and never followed while unpacking. Owners are not kept (COPY
- * defaults to root); modes and mtimes are.
- */
-export async function extractContext(source: Readable, dir: string): Promise<ContentHashes> {
-  const hashes: ContentHashes = new Map();
-  const { stream } = await decompressStream(source);
-  const extract = tar.extract();
-  const dirTimes: { path: string; mtime: Date }[] = [];
-  extract.on('entry', (header, entry, next) => {
-    entry.on('error', () => undefined);
-    writeEntry(dir, header, entry as unknown as Readable, dirTimes, hashes).then(
-      () => next(),
-      (err: unknown) => {
-        entry.resume();
-        extract.destroy(err as Error);
-      },
-    );
-  });
-  await pipeline(stream, padTarEnd(), extract);
-  for (const d of dirTimes.reverse()) await utimes(d.path, d.mtime, d.mtime).catch(() => undefined);
-  return hashes;
-}
-
-/** sha256 (hex) of regular files' bytes by absolute path, computed while unpacking so COPY need not read them again. */
-export type ContentHashes = Map<string, string>;
-
-/**
- * The docker CLI sends `-f` Dockerfiles from outside the context appended to
- * a tar that ends right after the last file's bytes (no padding, no end
- * blocks); dockerd accepts that. Completing the last block and adding the two
- * end blocks makes such a stream a valid tar; for a valid one they are extra
- * zero blocks, which readers skip.
- */
-function padTarEnd(): Transform {
-  let total = 0;
-  // Network-sized chunks cost more in the tar parser than their bytes; hand it MiB batches.
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  return new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      total += chunk.length;
-      pending.push(chunk);
-      pendingBytes += chunk.length;
-      if (pendingBytes < 1 << 20) return cb();
-      const out = Buffer.concat(pending);
-      pending = [];
-      pendingBytes = 0;
-      cb(null, out);
-    },
-    flush(cb) {
-      pending.push(Buffer.alloc(((512 - (total % 512)) % 512) + 1024));
-      cb(null, Buffer.concat(pending));
-    },
-  });
-}
-
-async function writeEntry(root: string, header: tar.Header, entry: Readable, dirTimes: { path: string; mtime: Date }[], hashes: ContentHashes): Promise<void> {
-  const name = header.name;
-  if (name.startsWith('/')) throw new BuildError(`invalid build context: absolute path ${JSON.stringify(name)} in the context tar`);
-  const parts = name.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.includes('..')) throw new BuildError(`invalid build context: path ${JSON.stringify(name)} escapes the context`);
-  if (parts.length === 0) {
-    entry.resume();
-    return;
-  }
-  // parents are plain directories we created: refuse to write through a symlink from the tar
-  let cur = root;
-  for (const p of parts.slice(0, -1)) {
-    cur = join(cur, p);
-    const st = await lstat(cur).catch(() => undefined);
-    if (!st) await mkdir(cur, { mode: 0o755 });
-    else if (!st.isDirectory()) throw new BuildError(`invalid build context: ${JSON.stringify(name)} is below a non-directory`);
-  }
-  const path = join(root, ...parts);
-  const mode = (header.mode ?? 0o644) & 0o7777;
-  const mtime = header.mtime ?? new Date(0);
-  switch (header.type) {
-    case 'directory': {
-      const st = await lstat(path).catch(() => undefined);
-      if (!st) await mkdir(path, { mode: 0o755 });
-      await chmod(path, mode);
-      dirTimes.push({ path, mtime });
-      entry.resume();
-      return;
-    }
-    case 'file':
-    case 'contiguous-file': {
-      const fh = await open(path, 'w', 0o600);
-      const hash = createHash('sha256');
-      try {
-        // batched writes: one syscall round trip per MiB, not per network chunk
-        let pending: Buffer[] = [];
-        let pendingBytes = 0;
-        for await (const chunk of entry as AsyncIterable<Buffer>) {
-          hash.update(chunk);
-          pending.push(chunk);
-          pendingBytes += chunk.length;
-          if (pendingBytes >= 1 << 20) {
-            await fh.writev(pending);
-            pending = [];
-            pendingBytes = 0;
-          }
-        }
-        if (pending.length > 0) await fh.writev(pending);
-      } finally {
-        await fh.close();
-      }
-      hashes.set(path, hash.digest('hex'));
-      await chmod(path, mode);
-      await utimes(path, mtime, mtime);
-      return;
-    }
-    case 'symlink':
-      await symlink(header.linkname ?? '', path);
-      await lutimes(path, mtime, mtime).catch(() => undefined);
-      entry.resume();
-      return;
-    case 'link': {
-      const target = (header.linkname ?? '').split('/').filter((p) => p !== '' && p !== '.');
-      if (target.includes('..') || (header.linkname ?? '').startsWith('/')) throw new BuildError(`invalid build context: link ${JSON.stringify(name)} escapes the context`);
-      await link(join(root, ...target), path);
-      entry.resume();
-      return;
-    }
-    default:
-      // devices, fifos and PAX globals have no place in a build context
-      entry.resume();
   }
 }
 
@@ -188,6 +55,8 @@ export interface ContextSource {
   /** Real path on disk (symlinks resolved inside the context). */
   readonly abs: string;
   readonly isDir: boolean;
+  /** ADD <url>: a downloaded file, never extracted. */
+  readonly download?: boolean;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { type Stats, createReadStream, createWriteStream } from 'node:fs';
 import { chmod, lchown, lstat, lutimes, mkdir, open, readdir, readlink, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -64,7 +64,7 @@ async function copySources(root: string, sources: readonly ContextSource[], opts
       await copyTree(src.abs, destPath, opts);
       continue;
     }
-    if (opts.extractArchives && (await isArchive(src.abs))) {
+    if (opts.extractArchives && src.download !== true && (await isArchive(src.abs))) {
       await ensureDir(root, opts.dest, opts);
       await applyLayer(createReadStream(src.abs), destPath);
       continue;
@@ -107,22 +107,30 @@ async function ensureDir(root: string, dir: string, opts: CopyOptions & { create
   }
 }
 
-async function copyTree(srcDir: string, destDir: string, opts: CopyOptions): Promise<void> {
+async function copyTree(srcDir: string, destDir: string, opts: CopyOptions, fresh = false, srcStat?: Stats): Promise<void> {
   for (const name of (await readdir(srcDir)).sort()) {
-    await copyEntry(join(srcDir, name), join(destDir, name), opts, false);
+    await copyEntry(join(srcDir, name), join(destDir, name), opts, false, fresh);
   }
+  // a directory copyEntry made gets its times there; a COPY of a directory's contents sets them here
+  if (srcStat) return;
   const st = await stat(srcDir);
   await utimes(destDir, st.atime, st.mtime).catch(() => undefined);
 }
 
-async function copyEntry(src: string, dest: string, opts: CopyOptions, followTop: boolean): Promise<void> {
+/**
+ * Copies one entry. `fresh`: the destination's parent was just made by this
+ * copy, so nothing can be in the way (one path lookup less per entry: each
+ * syscall walks the whole path, which adds up in deep trees).
+ */
+async function copyEntry(src: string, dest: string, opts: CopyOptions, followTop: boolean, fresh = false): Promise<void> {
   const st = followTop ? await stat(src) : await lstat(src);
   const mode = opts.mode ?? st.mode & 0o7777;
-  const old = await lstat(dest).catch(() => undefined);
+  const old = fresh ? undefined : await lstat(dest).catch(() => undefined);
   if (st.isDirectory()) {
     if (old && !old.isDirectory()) await rm(dest, { force: true });
-    if (!old || !old.isDirectory()) await mkdir(dest, { mode: 0o755 });
-    await copyTree(src, dest, opts);
+    const made = !old || !old.isDirectory();
+    if (made) await mkdir(dest, { mode: 0o755 });
+    await copyTree(src, dest, opts, made, st);
     await lchown(dest, opts.uid, opts.gid);
     await chmod(dest, mode);
     await utimes(dest, st.atime, st.mtime);

@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
-import { posix } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join, posix } from 'node:path';
 import type { ImageConfig, ImageHistoryEntry, ImageRunConfig } from '../../images/image-config.js';
 import {
   type ArgInstruction,
@@ -15,11 +16,14 @@ import { ExpansionError, processWord, processWords } from '../dockerfile/shell-w
 import type { BuildBackend, BuildImage } from './build-backend.js';
 import { BuildError, type ContentHashes, type ContextSource, hashSources, resolveContextSources } from './build-context.js';
 import { copyIntoRootfs, writeHeredocFile } from './copy-into-rootfs.js';
+import { type Downloaded, downloadUrl } from './download-url.js';
 import { emptyImageConfig, envToMap, goDuration, goList, goQuoteList, normaliseRunConfig, setEnv } from './run-config.js';
 
 export interface DockerfileBuildOptions {
   readonly dockerfile: string;
   readonly contextDir: string;
+  /** Where ADD <url> downloads go while their step runs (removed after it); default: next to the context. */
+  readonly scratchDir?: string;
   /** File hashes taken while unpacking the context (by absolute path). */
   readonly contextHashes?: ContentHashes;
   /** `--build-arg`; null means "declared without a value". */
@@ -485,11 +489,49 @@ export class DockerfileBuilder {
     const chown = inst.chown !== undefined ? this.expand(inst.chown, env) : undefined;
     const heredocSources = inst.sources.filter((s) => /^<<-?/.test(s));
     const fileSources = inst.sources.filter((s) => !/^<<-?/.test(s)).map((s) => this.expand(s, env));
-    for (const s of fileSources) {
-      if (/^https?:\/\//.test(s)) {
-        if (inst.kind === 'copy') throw new BuildError(`COPY failed: source can't be a URL for COPY`);
-        throw new BuildError(`ADD failed: downloading remote URLs is not supported yet: ${s}`);
-      }
+    const urlSources = fileSources.filter((s) => /^https?:\/\//.test(s));
+    if (urlSources.length > 0 && inst.kind === 'copy') throw new BuildError(`COPY failed: source can't be a URL for COPY`);
+    if (urlSources.length > 0 && inst.from !== undefined) throw new BuildError(`ADD failed: source can't be a URL when using --from`);
+    const localSources = fileSources.filter((s) => !/^https?:\/\//.test(s));
+    const tag = `add-${randomBytes(6).toString('hex')}`;
+    const scratch = this.opts.scratchDir !== undefined ? join(this.opts.scratchDir, tag) : `${this.opts.contextDir}.${tag}`;
+    try {
+      await this.copyStep(state, inst, env, { cmd, destRaw, destIsDir, dest, chmod, chown, heredocSources, fileSources: localSources, urlSources, scratch });
+    } finally {
+      if (urlSources.length > 0) await rm(scratch, { recursive: true, force: true });
+    }
+  }
+
+  private async copyStep(
+    state: StageState,
+    inst: CopyInstruction,
+    env: Map<string, string>,
+    s: {
+      cmd: string;
+      destRaw: string;
+      destIsDir: boolean;
+      dest: string;
+      chmod: number | undefined;
+      chown: string | undefined;
+      heredocSources: string[];
+      fileSources: string[];
+      urlSources: string[];
+      scratch: string;
+    },
+  ): Promise<void> {
+    const { cmd, destRaw, destIsDir, dest, chmod, chown, heredocSources, fileSources, urlSources } = s;
+    // ADD <url> downloads on every build (as Docker does): the content is part of the cache key
+    const downloads: Downloaded[] = [];
+    for (const [i, url] of urlSources.entries()) {
+      downloads.push(await downloadUrl(url, join(s.scratch, String(i)), this.opts.signal));
+    }
+    // Docker's classic builder ends its download progress with an empty line
+    if (downloads.length > 0) this.opts.stream('\n');
+    const downloaded: ContextSource[] = downloads.map((d) => ({ rel: d.name, abs: d.path, isDir: false, download: true }));
+    let known = this.opts.contextHashes;
+    if (downloads.length > 0) {
+      known = new Map(known ?? []);
+      for (const d of downloads) known.set(d.path, d.sha256);
     }
     let fromImage: BuildImage | undefined;
     if (inst.from !== undefined) {
@@ -506,23 +548,30 @@ export class DockerfileBuilder {
     }
     // Resolving and hashing happen before the cache probe, as the hash is part of the key.
     const withSources = async <T>(fn: (sources: ContextSource[]) => Promise<T>): Promise<T> => {
-      if (fileSources.length === 0) return fn([]);
+      if (fileSources.length === 0) return fn(downloaded);
       if (fromImage) return this.backend.withImageRootfs(fromImage, async (root) => fn(await resolveContextSources(root, fileSources, cmd)));
-      return fn(await resolveContextSources(this.opts.contextDir, fileSources, cmd));
+      return fn([...(await resolveContextSources(this.opts.contextDir, fileSources, cmd)), ...downloaded]);
     };
     const hash = await withSources(async (sources) => {
       const parts: string[] = [];
-      if (sources.length > 0) parts.push(await hashSources(sources, fromImage ? undefined : this.opts.contextHashes));
+      if (sources.length > 0) parts.push(await hashSources(sources, fromImage ? undefined : known));
       for (const h of heredocSources) {
         const doc = inst.heredocs.find((d) => `<<${d.name}` === h.replace(/^<<-/, '<<').replace(/["']/g, ''));
         parts.push(`heredoc:${createHash('sha256').update(doc?.content ?? '').digest('hex')}`);
       }
+      // a lone URL source shows as a bare hash in history, as in Docker
+      if (parts.length === 1 && downloads.length === 1 && fileSources.length === 0) return (parts[0] as string).replace(/^file:/, '');
       return parts.length === 1 ? (parts[0] as string) : `multi:${createHash('sha256').update(parts.join(',')).digest('hex')}`;
     });
     await this.ensureCommitted(state);
     const image = state.image;
     const createdBy = `${this.shell(state).join(' ')} #(nop) ${cmd} ${hash} in ${destRaw} `;
-    const extra = JSON.stringify({ chown: chown ?? '', chmod: chmod ?? '', from: fromImage?.id ?? '' });
+    const extra = JSON.stringify({
+      chown: chown ?? '',
+      chmod: chmod ?? '',
+      from: fromImage?.id ?? '',
+      ...(downloads.length > 0 ? { urls: downloads.map((d) => [d.name, d.mtime ?? null]) } : {}),
+    });
     await this.commitStep(
       state,
       state.run,
@@ -530,7 +579,7 @@ export class DockerfileBuilder {
       () =>
         this.backend.modifyRootfs(image, async (root) => {
           const owner = chown !== undefined ? await this.backend.resolveOwner(root, chown) : { uid: 0, gid: 0 };
-          const copyOpts = { dest, destIsDir: destIsDir || heredocSources.length + fileSources.length > 1, ...owner, ...(chmod !== undefined ? { mode: chmod } : {}), extractArchives: inst.kind === 'add' && !fromImage };
+          const copyOpts = { dest, destIsDir: destIsDir || heredocSources.length + fileSources.length + urlSources.length > 1, ...owner, ...(chmod !== undefined ? { mode: chmod } : {}), extractArchives: inst.kind === 'add' && !fromImage };
           for (const h of heredocSources) {
             const doc = inst.heredocs.find((d) => `<<${d.name}` === h.replace(/^<<-/, '<<').replace(/["']/g, ''));
             if (!doc) throw new BuildError(`${cmd} failed: heredoc ${h} not found`);

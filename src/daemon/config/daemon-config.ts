@@ -45,6 +45,7 @@ export interface DaemonConfig {
   readonly configFile: string; // --config-file; default /etc/berth/daemon.json
   readonly group: string; // --group/-G, "group"; default berth
   readonly initPath: string; // "init-path"; default /usr/bin/tini-static (docker-init)
+  readonly execPath: 'native' | 'runc'; // "berth-exec" (Berth only; env BERTH_EXEC overrides): native/build/berth-exec, or conmon --exec + runc
 
   // Accepted now, used by later work. Defaults are dockerd's.
   readonly registryMirrors: readonly string[]; // "registry-mirrors"
@@ -102,6 +103,7 @@ export interface DaemonSettings {
   runtimes?: Record<string, RuntimeEntry>;
   'live-restore'?: boolean;
   'init-path'?: string;
+  'berth-exec'?: 'native' | 'runc';
   'registry-mirrors'?: string[];
   'insecure-registries'?: string[];
   'default-address-pools'?: AddressPool[];

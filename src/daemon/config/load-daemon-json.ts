@@ -73,6 +73,11 @@ const addressPools = (v: unknown, key: string): AddressPool[] => {
   return v.map((p: unknown) => {
     if (!isRecord(p)) throw wrongType(key, 'an array of {"base","size"}', p);
     const size = int(p.size, `${key}.size`);
+    // IPv6 pools (Docker ≥ 27) carve /64s and such out of a ULA base.
+    if (typeof p.base === 'string' && p.base.includes(':')) {
+      if (!/^[0-9a-fA-F:]+\/\d{1,3}$/.test(p.base) || size < 1 || size > 128) throw invalidArgument(`invalid value for "${key}": invalid IPv6 pool ${p.base}/${size}`);
+      return { base: p.base, size };
+    }
     if (size < 1 || size > 32) throw invalidArgument(`invalid value for "${key}": size ${size} out of range`);
     return { base: cidr(p.base, `${key}.base`), size };
   });
@@ -117,6 +122,11 @@ const validators: Validators = {
   runtimes,
   'live-restore': bool,
   'init-path': str,
+  'berth-exec': (v: unknown, key: string): 'native' | 'runc' => {
+    const s = str(v, key);
+    if (s !== 'native' && s !== 'runc') throw invalidArgument(`invalid value for "${key}": ${s} (native or runc)`);
+    return s;
+  },
   'registry-mirrors': strings,
   'insecure-registries': strings,
   'default-address-pools': addressPools,
@@ -292,6 +302,7 @@ export function resolveDaemonConfig(args: Extract<DaemonArgs, { kind: 'run' }>, 
     configFile,
     group: s.group ?? 'berth',
     initPath: s['init-path'] ?? '/usr/bin/tini-static', // static, as docker-init must run in any image
+    execPath: s['berth-exec'] ?? 'native',
     registryMirrors: s['registry-mirrors'] ?? [],
     insecureRegistries: s['insecure-registries'] ?? [],
     defaultAddressPools: s['default-address-pools'] ?? [],

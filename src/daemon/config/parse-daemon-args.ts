@@ -35,10 +35,12 @@ const flags: readonly FlagSpec[] = [
   { long: 'debug', short: 'D', target: 'debug', kind: 'bool', usage: 'Enable debug mode' },
   { long: 'default-runtime', target: 'default-runtime', kind: 'string', usage: 'Default OCI runtime for containers (default "runc")' },
   { long: 'exec-root', target: 'exec-root', kind: 'string', usage: 'Root directory for execution state files (default "/run/berth")' },
+  { long: 'fixed-cidr-v6', target: 'fixed-cidr-v6', kind: 'string', usage: 'IPv6 subnet for the default bridge network' },
   { long: 'group', short: 'G', target: 'group', kind: 'string', usage: 'Group for the unix socket (default "berth")' },
   { long: 'help', short: 'h', target: 'help', kind: 'bool', usage: 'Print usage' },
   { long: 'host', short: 'H', target: 'hosts', kind: 'list', usage: 'Daemon socket(s) to connect to' },
   { long: 'init-path', target: 'init-path', kind: 'string', usage: 'Path to the init binary for --init (default "/usr/bin/tini-static")' },
+  { long: 'ipv6', target: 'ipv6', kind: 'bool', usage: 'Enable IPv6 networking on the default bridge network' },
   { long: 'live-restore', target: 'live-restore', kind: 'bool', usage: 'Keep containers running while the daemon is down' },
   { long: 'log-driver', target: 'log-driver', kind: 'string', usage: 'Default driver for container logs (default "json-file")' },
   { long: 'log-level', short: 'l', target: 'log-level', kind: 'level', usage: 'Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")' },
@@ -49,6 +51,7 @@ const flags: readonly FlagSpec[] = [
   { long: 'tlscert', target: 'tlscert', kind: 'string', usage: 'Path to TLS certificate file' },
   { long: 'tlskey', target: 'tlskey', kind: 'string', usage: 'Path to TLS key file' },
   { long: 'tlsverify', target: 'tlsverify', kind: 'bool', usage: 'Use TLS and verify the remote' },
+  { long: 'userns-remap', target: 'userns-remap', kind: 'string', usage: 'User/Group setting for user namespaces' },
   { long: 'version', short: 'v', target: 'version', kind: 'bool', usage: 'Print version information and quit' },
 ];
 

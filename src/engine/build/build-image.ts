@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readFile, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
-import { BuildError, type ContentHashes, applyDockerIgnore, extractContext, readDockerIgnore, resolveScoped } from '../../builder/build/build-context.js';
+import { BuildError, applyDockerIgnore, readDockerIgnore, resolveScoped } from '../../builder/build/build-context.js';
+import { type ContentHashes, ContextEntryError, extractContext } from '../../builder/build/context-reader.js';
 import { DockerfileBuilder } from '../../builder/build/dockerfile-builder.js';
 import type { DockerfilePlan } from '../../builder/dockerfile/instructions.js';
 import { DockerfileParseError } from '../../builder/dockerfile/parse-dockerfile.js';
@@ -83,7 +84,7 @@ export async function prepareBuild(sup: ContainerSupervisor, context: Readable, 
       contextHashes = await extractContext(context, contextDir);
     } catch (err) {
       context.destroy();
-      if (err instanceof BuildError) throw invalidArgument(err.message);
+      if (err instanceof ContextEntryError) throw invalidArgument(err.message);
       throw invalidArgument(`failed to read the build context: ${(err as Error).message}`);
     }
     const dockerfileName = posix.normalize(opts.dockerfile && opts.dockerfile !== '' ? opts.dockerfile : 'Dockerfile').replace(/^\/+/, '');
@@ -112,6 +113,7 @@ export async function prepareBuild(sup: ContainerSupervisor, context: Readable, 
       const builder = new DockerfileBuilder(new EngineBuildBackend(sup), {
         dockerfile: '',
         contextDir,
+        scratchDir: join(dir, 'scratch'),
         contextHashes,
         buildArgs: opts.buildArgs,
         ...(opts.target !== undefined ? { target: opts.target } : {}),

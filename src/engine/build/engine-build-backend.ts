@@ -122,7 +122,7 @@ export class EngineBuildBackend implements BuildBackend {
   }
 
   private async ingestDiff(upper: string): Promise<string> {
-    const blob = await this.ctx.content.ingest(layerDiffStream(upper));
+    const blob = await this.ctx.content.ingest(layerDiffStream(upper, this.ctx.settings.userns ? { idMap: this.ctx.settings.userns.idMap } : {}));
     return blob.digest;
   }
 

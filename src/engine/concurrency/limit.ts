@@ -2,7 +2,7 @@ import { EngineError } from '../../errors/engine-error.js';
 
 /**
  * A counting semaphore for expensive operations (image load, import, build,
- * pull): at most `limit` run at once, the rest wait in FIFO order. A waiter
+ * pull, push): at most `limit` run at once, the rest wait in FIFO order. A waiter
  * whose request is aborted (client gone) leaves the queue without taking a
  * slot, so clients that give up cost nothing; cheap requests never wait.
  */

@@ -84,7 +84,7 @@ export function archiveContainerPath(sup: ContainerSupervisor, ref: string, path
     // A client that goes away rejects `done` while packing is still under way: handled below, not an unhandled rejection.
     done.catch(() => undefined);
     try {
-      await packTree(pack, s.view, target.comps, target.entryName);
+      await packTree(pack, s.view, target.comps, target.entryName, sup.ctx.settings.userns ? { idMap: sup.ctx.settings.userns.idMap } : {});
       pack.finalize();
     } catch (err) {
       pack.destroy(err as Error);

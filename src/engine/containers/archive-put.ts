@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
 import { EngineError, invalidArgument, notFound } from '../../errors/engine-error.js';
 import { S_IFIFO, mknod } from '../../lib/syscalls.js';
+import { hostGid, hostUid, type IdMapping } from '../../lib/id-mapping.js';
 import { decompressStream } from '../../images/decompress.js';
 import { withContainerFs } from './archive-session.js';
 import { resolveContainerPath, type FsView } from './archive-view.js';
@@ -16,6 +17,8 @@ export interface ExtractOptions {
   readonly noOverwriteDirNonDir?: boolean;
   /** Keep the archive's uid/gid (`cp -a`); otherwise files belong to the container's root. */
   readonly copyUIDGID?: boolean;
+  /** userns-remap: the archive's (or root's) ids are the container's, shifted to the host's here. */
+  readonly idMap?: IdMapping;
 }
 
 type TarEntry = AsyncIterable<Buffer> & { resume(): unknown };
@@ -36,7 +39,8 @@ export function extractToContainer(sup: ContainerSupervisor, ref: string, path: 
     if (!st.isDirectory()) throw invalidArgument('extraction point is not a directory');
     checkWritable(s.container, '/' + dest.comps.join('/'));
     try {
-      await extract(s.view, '/' + dest.comps.join('/'), source, opts);
+      const remap = sup.ctx.settings.userns;
+      await extract(s.view, '/' + dest.comps.join('/'), source, remap ? { ...opts, idMap: remap.idMap } : opts);
     } catch (err) {
       source.resume();
       if (err instanceof EngineError) throw err;
@@ -116,7 +120,10 @@ async function applyEntry(
   const parent = await resolveContainerPath(view, parentPath, { followFinal: true, createDirs: true });
   const parentSt = await lstat(parent.host).catch(() => undefined);
   if (!parentSt?.isDirectory()) {
-    if (!parentSt) await mkdir(parent.host, { mode: 0o755 });
+    if (!parentSt) {
+      await mkdir(parent.host, { mode: 0o755 });
+      if (opts.idMap) await lchown(parent.host, hostUid(opts.idMap, 0), hostGid(opts.idMap, 0));
+    }
     else throw invalidArgument(`invalid archive: parent of ${JSON.stringify(header.name)} is not a directory`);
   }
   const target = rel === '' ? parent.host : join(parent.host, base);
@@ -169,7 +176,7 @@ async function applyEntry(
   entry.resume();
   const uid = opts.copyUIDGID ? header.uid : 0;
   const gid = opts.copyUIDGID ? header.gid : 0;
-  await lchown(target, uid, gid);
+  await lchown(target, opts.idMap ? hostUid(opts.idMap, uid) : uid, opts.idMap ? hostGid(opts.idMap, gid) : gid);
   if (type !== 'symlink') await chmod(target, header.mode & 0o7777);
   if (type === 'directory') dirTimes.push({ path: target, mtime: header.mtime });
   else if (type === 'symlink') await lutimes(target, header.mtime, header.mtime);

@@ -3,6 +3,7 @@ import { lstat, readdir, readlink } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type * as tar from 'tar-stream';
 import { hostPathOf, type FsView } from './archive-view.js';
+import { containerGid, containerUid, type IdMapping } from '../../lib/id-mapping.js';
 
 /**
  * Writes the tree at container path `comps` into `pack`, entries named
@@ -16,12 +17,15 @@ export async function packTree(
   view: FsView,
   comps: readonly string[],
   name: string,
-  opts: { skip?: (comps: readonly string[]) => boolean } = {},
+  opts: { skip?: (comps: readonly string[]) => boolean; idMap?: IdMapping } = {},
 ): Promise<void> {
   const links = new Map<string, string>();
   const walk = async (c: readonly string[], entryName: string, st: Stats): Promise<void> => {
     const host = hostPathOf(view, c);
-    const base = { uid: st.uid, gid: st.gid, mode: st.mode & 0o7777, mtime: st.mtime, uname: '', gname: '' };
+    // userns-remap: owners as the container sees them (moby archive with the daemon's IdentityMapping).
+    const uid = opts.idMap ? containerUid(opts.idMap, st.uid) : st.uid;
+    const gid = opts.idMap ? containerGid(opts.idMap, st.gid) : st.gid;
+    const base = { uid, gid, mode: st.mode & 0o7777, mtime: st.mtime, uname: '', gname: '' };
     if (st.isDirectory()) {
       if (entryName !== '') await entry(pack, { ...base, name: entryName.endsWith('/') ? entryName : `${entryName}/`, type: 'directory' });
       const children = (await readdir(host)).sort();

@@ -60,7 +60,7 @@ export async function commitContainer(sup: ContainerSupervisor, ref: string, opt
   if (pause) await pauseContainer(sup, c.id);
   let diffId: string;
   try {
-    const blob = await ctx.content.ingest(withoutInitFiles(layerDiffStream(`${c.runtime.rwDir}/upper`)));
+    const blob = await ctx.content.ingest(withoutInitFiles(layerDiffStream(`${c.runtime.rwDir}/upper`, ctx.settings.userns ? { idMap: ctx.settings.userns.idMap } : {})));
     diffId = blob.digest;
   } finally {
     if (pause) await unpauseContainer(sup, c.id).catch(() => undefined);
@@ -77,6 +77,8 @@ export async function commitContainer(sup: ContainerSupervisor, ref: string, opt
     ...(opts.author ? { author: opts.author } : {}),
     ...(opts.comment ? { comment: opts.comment } : {}),
     container: c.id,
+    // the image it was committed from (`Parent` in inspect, ParentId in `docker images`), as the classic builder records it
+    parent: image.id,
     config: applyConfigChanges(runConfig, opts.changes ?? []),
     rootfs: { type: 'layers', diff_ids: [...base.rootfs.diff_ids, diffId] },
     history: [

@@ -22,6 +22,9 @@ import { parseSecurityOpts } from '../security/security-opts.js';
 import { resolveContainerMounts } from '../volumes/resolve-mounts.js';
 import { removeAnonymousVolumes } from '../volumes/release-mounts.js';
 import { adaptResources } from './resources.js';
+import { validateUsernsHostConfig } from '../security/userns-remap.js';
+import { remapContainerFiles } from '../security/userns-container.js';
+import { defaultCgroupnsMode, validateNamespaceModes } from './namespace-modes.js';
 
 export interface CreateContainerOptions {
   readonly name?: string;
@@ -44,6 +47,8 @@ export async function createContainer(sup: ContainerSupervisor, opts: CreateCont
   if (imageRef === '') throw invalidArgument('No image specified'); // wording of Docker's config validation
   const hostConfig = withHostConfigDefaults(opts.hostConfig, ctx.settings);
   validateHostConfig(hostConfig, ctx.settings.runtimeNames);
+  validateUsernsHostConfig(ctx.settings.userns, hostConfig);
+  validateNamespaceModes(ctx.db, hostConfig, opts.config);
   warnings.push(...(await adaptResources(hostConfig)));
   const networkMode = effectiveNetworkMode(hostConfig.NetworkMode, ctx.settings.bridge, (ref) => findNetwork(ctx.db, ref) !== undefined);
   const endpoints = resolveEndpointConfigs(ctx, hostConfig.NetworkMode, networkMode.mode, opts.endpointsConfig ?? {});
@@ -109,6 +114,7 @@ export async function createContainer(sup: ContainerSupervisor, opts: CreateCont
       dnsOptions: hostConfig.DnsOptions,
     });
     await ctx.snapshots.prepareWritable(record.runtime.rwDir, record.runtime.chainIds);
+    if (ctx.settings.userns) await remapContainerFiles(record.runtime, ctx.settings.userns);
     saveNewContainer(ctx.db, record);
   } catch (err) {
     await ctx.snapshots.removeWritable(record.runtime.rwDir).catch(() => undefined);
@@ -261,7 +267,7 @@ function withHostConfigDefaults(
     ConsoleSize: h.ConsoleSize ?? [0, 0],
     CapAdd: h.CapAdd ?? null,
     CapDrop: h.CapDrop ?? null,
-    CgroupnsMode: h.CgroupnsMode || 'host',
+    CgroupnsMode: h.CgroupnsMode || defaultCgroupnsMode(),
     Dns: h.Dns ?? [],
     DnsOptions: h.DnsOptions ?? [],
     DnsSearch: h.DnsSearch ?? [],

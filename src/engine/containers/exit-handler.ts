@@ -4,6 +4,7 @@ import { readExitCode, removeExitFile } from '../../runtime/exit-files.js';
 import { allContainers, getContainerById, saveContainerState } from './container-repo.js';
 import { nowRfc3339Nano } from './container-model.js';
 import { unmountRootfs } from './rootfs.js';
+import { releaseShm } from './namespace-modes.js';
 import { removeContainerLocked } from './remove.js';
 import { scheduleRestartOnExit } from './restart-policy.js';
 import { takeOomMarker } from './resources-oom.js';
@@ -31,6 +32,7 @@ export async function handleContainerExit(sup: ContainerSupervisor, id: string, 
     });
     await unmountRootfs(c).catch((err: unknown) => ctx.log.warn('unmount failed', { id, error: (err as Error).message }));
     await releaseContainerNetwork(ctx, c).catch((err: unknown) => ctx.log.warn('network release failed', { id, error: (err as Error).message }));
+    await releaseShm(c).catch((err: unknown) => ctx.log.warn('shm unmount failed', { id, error: (err as Error).message }));
     await rm(`${c.runtime.bundleDir}/attach`, { force: true }).catch(() => undefined);
     c.state = {
       ...c.state,

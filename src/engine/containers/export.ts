@@ -39,7 +39,10 @@ export function exportContainer(sup: ContainerSupervisor, ref: string, open: () 
     // A client that goes away rejects `done` while packing is still under way: handled below, not an unhandled rejection.
     done.catch(() => undefined);
     try {
-      await packTree(pack, { root: rootfs, mounts: [] }, [], '', { skip: (comps) => INIT_LAYER_PATHS.includes(comps.join('/')) });
+      await packTree(pack, { root: rootfs, mounts: [] }, [], '', {
+        skip: (comps) => INIT_LAYER_PATHS.includes(comps.join('/')),
+        ...(sup.ctx.settings.userns ? { idMap: sup.ctx.settings.userns.idMap } : {}),
+      });
       pack.finalize();
     } catch (err) {
       pack.destroy(err as Error);

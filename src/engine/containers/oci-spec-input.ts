@@ -12,6 +12,8 @@ import { ociResources, specUlimits } from './resources.js';
 import { specMountsFor } from '../volumes/container-mounts.js';
 import { parseSecurityOpts } from '../security/security-opts.js';
 import { seccompFor } from '../security/seccomp-profile.js';
+import { remappedUsernsPath, usesRemap, withUserNamespace } from '../security/userns-container.js';
+import { planNamespaces } from './namespace-modes.js';
 
 let hostLimits: HostLimits | undefined;
 let cgroupV2: boolean | undefined;
@@ -29,6 +31,14 @@ export async function ociSpecFor(ctx: EngineContext, c: ContainerRecord): Promis
   const netnsPath = c.runtime.network?.netnsPath;
   const network: NamespaceMode =
     c.runtime.effectiveNetworkMode === 'host' ? { type: 'host' } : netnsPath !== undefined ? { type: 'path', path: netnsPath } : { type: 'new' };
+  const remap = ctx.settings.userns;
+  const remapped = usesRemap(remap, c.hostConfig.UsernsMode);
+  // Mounts a shareable container's /dev/shm; start releases it when anything later fails.
+  const ns = await planNamespaces(ctx.db, c, {
+    cgroupV2,
+    hostNetwork: c.runtime.effectiveNetworkMode === 'host',
+    ...(remapped ? { shmOwner: remap.root } : {}),
+  });
   const security = parseSecurityOpts(c.hostConfig.SecurityOpt);
   const privileged = c.hostConfig.Privileged === true;
   const capabilities = effectiveCapabilities({ privileged, capAdd: c.hostConfig.CapAdd ?? [], capDrop: c.hostConfig.CapDrop ?? [] });
@@ -44,7 +54,11 @@ export async function ociSpecFor(ctx: EngineContext, c: ContainerRecord): Promis
     init: c.hostConfig.Init === true,
     initPath: ctx.settings.initPath,
     networkNamespace: network,
-    utsNamespace: c.runtime.effectiveNetworkMode === 'host' ? { type: 'host' } : { type: 'new' },
+    pidNamespace: ns.pid,
+    ipcNamespace: ns.ipc,
+    utsNamespace: ns.uts,
+    cgroupNamespace: ns.cgroupNamespace,
+    noShm: ns.noShm,
     cgroupV2,
     cgroupParent: cgroupParentFor(ctx.settings.execRoot),
     hostLimits,
@@ -57,9 +71,18 @@ export async function ociSpecFor(ctx: EngineContext, c: ContainerRecord): Promis
     oomScoreAdj: c.hostConfig.OomScoreAdj,
     resources: ociResources(c.hostConfig),
     ulimits: specUlimits(c.hostConfig),
-    mounts: await specMountsFor(ctx, c),
+    mounts: [...(await specMountsFor(ctx, c)), ...(ns.shmMount ? [ns.shmMount] : [])],
     seccomp: seccompFor(security.seccomp, { privileged, capabilities }),
     noNewPrivileges: security.noNewPrivileges,
   });
-  return limitToHostCapabilities(spec);
+  if (!remapped) return limitToHostCapabilities(spec);
+  // moby: joining another container's PID or IPC namespace means joining its user namespace too.
+  const netUserns = remappedUsernsPath(c.runtime.network);
+  if (ns.donorUsernsPath !== undefined && netUserns !== undefined && netUserns !== ns.donorUsernsPath) {
+    // runc enters the user namespace first; a network namespace owned by another one is then out of reach.
+    throw invalidArgument(
+      "with userns-remap, a container that joins another container's PID or IPC namespace must share that container's network namespace or have none (--network container:<donor> or --network none)",
+    );
+  }
+  return limitToHostCapabilities(withUserNamespace(spec, remap, ns.donorUsernsPath ?? netUserns));
 }

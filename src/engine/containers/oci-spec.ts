@@ -52,6 +52,10 @@ export interface OciSpecInput {
   readonly pidNamespace?: NamespaceMode;
   readonly ipcNamespace?: NamespaceMode;
   readonly utsNamespace?: NamespaceMode;
+  /** A cgroup namespace (`--cgroupns private`); default: only on cgroup v2. */
+  readonly cgroupNamespace?: boolean;
+  /** `--ipc none`: no /dev/shm mount at all. */
+  readonly noShm?: boolean;
   /** Detected by the caller: /sys/fs/cgroup/cgroup.controllers exists. */
   readonly cgroupV2: boolean;
   /** Default "/berth". */
@@ -271,10 +275,10 @@ export function buildOciSpec(input: OciSpecInput): OciSpec {
     namespace('uts', input.utsNamespace),
     namespace('pid', input.pidNamespace),
     namespace('ipc', input.ipcNamespace),
-    ...(input.cgroupV2 ? [{ type: 'cgroup' as const }] : []),
+    ...((input.cgroupNamespace ?? input.cgroupV2) ? [{ type: 'cgroup' as const }] : []),
   ].filter((n): n is OciNamespace => n !== undefined);
-  const ownUts = namespaces.some((n) => n.type === 'uts');
-  const ownIpc = input.ipcNamespace === undefined || input.ipcNamespace.type === 'new';
+  const ownUts = namespaces.some((n) => n.type === 'uts' && n.path === undefined);
+  const ownIpc = (input.ipcNamespace === undefined || input.ipcNamespace.type === 'new') && input.noShm !== true;
 
   const defaults: OciMount[] = [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },

@@ -3,6 +3,7 @@ import { conflict } from '../../errors/engine-error.js';
 import { requireContainer, removeContainerRecord, getContainerById } from './container-repo.js';
 import type { ContainerRecord } from './container-model.js';
 import { unmountRootfs } from './rootfs.js';
+import { releaseShm } from './namespace-modes.js';
 import { releaseContainerNetwork } from '../network/container-network.js';
 import { SIGKILL } from './signals.js';
 import type { ContainerSupervisor } from './supervisor.js';
@@ -49,6 +50,7 @@ export async function removeContainerLocked(sup: ContainerSupervisor, c: Contain
   // The exit handler already deleted the runtime record of a container that ran; only a live pid needs it.
   if (c.state.Pid > 0) await runtime?.delete(c.id, { force: true }).catch(() => undefined);
   await unmountRootfs(c);
+  await releaseShm(c);
   await releaseContainerNetwork(ctx, c);
   await ctx.snapshots.removeWritable(c.runtime.rwDir);
   await rm(c.runtime.bundleDir, { recursive: true, force: true });

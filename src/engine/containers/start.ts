@@ -10,6 +10,8 @@ import { ociSpecFor } from './oci-spec-input.js';
 import { connectContainerNetwork, releaseContainerNetwork } from '../network/container-network.js';
 import type { ContainerSupervisor } from './supervisor.js';
 import { resetRestartState } from './restart-policy.js';
+import { chownDirForRemap } from '../security/userns-container.js';
+import { releaseShm } from './namespace-modes.js';
 
 /** POST /containers/{id}/start. */
 export async function startContainer(sup: ContainerSupervisor, ref: string): Promise<void> {
@@ -45,6 +47,7 @@ export async function runContainerProcess(sup: ContainerSupervisor, c: Container
   if (!runtime) throw invalidArgument(`unknown or invalid runtime name: ${c.runtime.runtime}`);
   try {
     await mkdir(c.runtime.bundleDir, { recursive: true, mode: 0o700 });
+    if (ctx.settings.userns) await chownDirForRemap(c.runtime.bundleDir, ctx.settings.userns);
     await mountRootfs(ctx, c);
     await connectContainerNetwork(ctx, c);
     const spec = await ociSpecFor(ctx, c);
@@ -85,6 +88,7 @@ export async function runContainerProcess(sup: ContainerSupervisor, c: Container
     await runtime.delete(c.id, { force: true }).catch(() => undefined);
     await releaseContainerNetwork(ctx, c).catch(() => undefined);
     await unmountRootfs(c).catch(() => undefined);
+    await releaseShm(c).catch(() => undefined);
     sup.endAttachSinks(c.id);
     const failure = startFailure(err);
     c.state = { ...c.state, Running: false, Pid: 0, Error: failure.message, ExitCode: failure.exitCode };

@@ -45,7 +45,7 @@ export async function isCgroupV2(): Promise<boolean> {
 
 /** Reads a container's counters from cgroup v1 controllers or the v2 unified tree; `path` is the spec's cgroupsPath. */
 export async function readCgroupSample(path: string, v2: boolean): Promise<CgroupSample> {
-  return v2 ? readV2(`/sys/fs/cgroup${path}`) : readV1(path);
+  return v2 ? readCgroupV2Dir(`/sys/fs/cgroup${path}`) : readV1(path);
 }
 
 async function readV1(path: string): Promise<CgroupSample> {
@@ -86,7 +86,8 @@ function blkioEntries(t: string): CgroupSample['ioBytes'] {
   return out;
 }
 
-async function readV2(dir: string): Promise<CgroupSample> {
+/** The counters of one cgroup v2 directory (cpu.stat, memory.*, io.stat, pids.*); files a hierarchy lacks read as zero. */
+export async function readCgroupV2Dir(dir: string): Promise<CgroupSample> {
   const cpu = keyValues(await text(`${dir}/cpu.stat`));
   const ioBytes: CgroupSample['ioBytes'] = [];
   const ioOps: CgroupSample['ioBytes'] = [];

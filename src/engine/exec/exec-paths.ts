@@ -4,4 +4,6 @@ import type { EngineSettings } from '../engine-context.js';
 export const execPaths = {
   sessionDir: (s: EngineSettings, id: string): string => `${s.execRoot}/exec/${id}`,
   exitDir: (s: EngineSettings): string => `${s.execRoot}/exec-exits`,
+  /** Compiled seccomp filters of the native exec helper (one per distinct profile). */
+  seccompCacheDir: (s: EngineSettings): string => `${s.execRoot}/exec-seccomp`,
 };

@@ -12,19 +12,18 @@ import type { ExecConfig } from './exec-model.js';
  * dir default to the container's).
  */
 export async function execProcessSpec(c: ContainerRecord, config: ExecConfig): Promise<Record<string, unknown>> {
-  let base: Record<string, unknown>;
-  try {
-    const spec = JSON.parse(await readFile(`${c.runtime.bundleDir}/config.json`, 'utf8')) as { process?: Record<string, unknown> };
-    base = spec.process ?? {};
-  } catch (err) {
-    throw internal(`exec: reading the container's spec: ${(err as Error).message}`, { cause: err });
-  }
+  return (await execSpecs(c, config)).process;
+}
+
+/** The exec's OCI process and the container spec's `linux` section (its seccomp filter, for runtimes that enter the container themselves). */
+export async function execSpecs(c: ContainerRecord, config: ExecConfig): Promise<{ process: Record<string, unknown>; linux: Record<string, unknown> }> {
+  const { process: base, linux } = await containerSpec(c);
   const user = await resolveUser(c.runtime.rootfs, config.User !== '' ? config.User : c.config.User, { groupAdd: c.hostConfig.GroupAdd ?? [] });
   const baseCaps = (base['capabilities'] as { bounding?: string[] } | undefined)?.bounding ?? [];
   const caps = config.Privileged ? await hostBoundingCaps() : baseCaps;
   const env = processEnv(mergeConfigEnv(config.Env, c.config.Env), c.config.Hostname, config.Tty);
   const { consoleSize: _size, ...rest } = base;
-  return {
+  const proc = {
     ...rest,
     terminal: config.Tty,
     ...(config.Tty && config.ConsoleSize && config.ConsoleSize[0] > 0 && config.ConsoleSize[1] > 0
@@ -36,6 +35,31 @@ export async function execProcessSpec(c: ContainerRecord, config: ExecConfig): P
     cwd: config.WorkingDir !== '' ? config.WorkingDir : c.config.WorkingDir !== '' ? c.config.WorkingDir : '/',
     capabilities: user.uid === 0 ? { bounding: caps, effective: caps, permitted: caps } : { bounding: caps },
   };
+  return { process: proc, linux };
+}
+
+interface SpecParts {
+  readonly process: Record<string, unknown>;
+  readonly linux: Record<string, unknown>;
+}
+
+/** The running container's spec parts, per container and start (config.json is written once per start). */
+const specCache = new Map<string, { readonly startedAt: string; readonly parts: SpecParts }>();
+const SPEC_CACHE_MAX = 256;
+
+async function containerSpec(c: ContainerRecord): Promise<SpecParts> {
+  const hit = specCache.get(c.id);
+  if (hit && hit.startedAt === c.state.StartedAt) return hit.parts;
+  let parts: SpecParts;
+  try {
+    const spec = JSON.parse(await readFile(`${c.runtime.bundleDir}/config.json`, 'utf8')) as { process?: Record<string, unknown>; linux?: Record<string, unknown> };
+    parts = { process: spec.process ?? {}, linux: spec.linux ?? {} };
+  } catch (err) {
+    throw internal(`exec: reading the container's spec: ${(err as Error).message}`, { cause: err });
+  }
+  if (specCache.size >= SPEC_CACHE_MAX) specCache.delete(specCache.keys().next().value ?? '');
+  specCache.set(c.id, { startedAt: c.state.StartedAt, parts });
+  return parts;
 }
 
 /** All capabilities the daemon itself holds (moby: the host's known caps); a cap outside them cannot be granted. */

@@ -3,7 +3,7 @@ import { EngineError, conflict, invalidArgument } from '../../errors/engine-erro
 import { requireContainer } from '../containers/container-repo.js';
 import type { ContainerSupervisor } from '../containers/supervisor.js';
 import { execPaths } from './exec-paths.js';
-import { execProcessSpec } from './exec-process.js';
+import { execSpecs } from './exec-process.js';
 import { requireExec, saveExecState } from './exec-repo.js';
 import type { ExecRecord } from './exec-model.js';
 import { liveExecs } from './live-execs.js';
@@ -57,13 +57,15 @@ export async function startExec(sup: ContainerSupervisor, ref: string, opts: Exe
   const exitDir = execPaths.exitDir(ctx.settings);
   let proc;
   try {
-    const spec = await execProcessSpec(c, { ...e.config, ConsoleSize: size });
+    const spec = await execSpecs(c, { ...e.config, ConsoleSize: size });
     proc = await runtime.exec({
       containerId: c.id,
       execId: e.id,
       sessionDir,
       exitDir,
-      process: spec,
+      process: spec.process,
+      ...(c.state.Pid > 0 ? { container: { pid: c.state.Pid, linux: spec.linux } } : {}),
+      seccompCacheDir: execPaths.seccompCacheDir(ctx.settings),
       terminal: tty,
       openStdin: e.config.AttachStdin && !opts.detach,
       beforeStart: async () => {
@@ -111,9 +113,10 @@ export async function startExec(sup: ContainerSupervisor, ref: string, opts: Exe
     recordExecExit(sup, e.id, exitCode);
     live.delete(e.id);
     proc.conn.close();
+    // The exit is recorded: the client may go on (inspect) while the files go.
+    io?.end();
     await rm(sessionDir, { recursive: true, force: true }).catch(() => undefined);
     await rm(`${exitDir}/${e.id}`, { force: true }).catch(() => undefined);
-    io?.end();
   })();
   live.set(e.id, { containerId: c.id, sessionDir, conn: proc.conn, done });
   done.catch((err: unknown) => ctx.log.warn('exec exit handling failed', { id: e.id, error: (err as Error).message }));
@@ -144,10 +147,15 @@ export function recordExecExit(sup: ContainerSupervisor, id: string, exitCode: n
 /** An exec recorded as running that this daemon no longer watches (it restarted): its exit file settles it. */
 export async function settleOrphanExec(sup: ContainerSupervisor, e: ExecRecord): Promise<void> {
   if (!e.state.Running || liveExecs(sup).has(e.id)) return;
-  const text = await readFile(`${execPaths.exitDir(sup.ctx.settings)}/${e.id}`, 'utf8').catch(() => undefined);
+  // berth-exec writes <exec exits>/<exec id>; conmon --exec names its exit-dir file after the container, so its own is <session>/exit.
+  const text =
+    (await readFile(`${execPaths.exitDir(sup.ctx.settings)}/${e.id}`, 'utf8').catch(() => undefined)) ??
+    (await readFile(`${execPaths.sessionDir(sup.ctx.settings, e.id)}/exit`, 'utf8').catch(() => undefined));
   if (text !== undefined) {
     const code = Number.parseInt(text.trim(), 10);
     recordExecExit(sup, e.id, Number.isFinite(code) ? code : 255);
+    await rm(execPaths.sessionDir(sup.ctx.settings, e.id), { recursive: true, force: true }).catch(() => undefined);
+    await rm(`${execPaths.exitDir(sup.ctx.settings)}/${e.id}`, { force: true }).catch(() => undefined);
     return;
   }
   let alive = e.state.Pid > 0;

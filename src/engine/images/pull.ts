@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import * as zlib from 'node:zlib';
-import { PassThrough, Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { EngineError, invalidArgument, notFound } from '../../errors/engine-error.js';
+import { PassThrough, type Readable } from 'node:stream';
+import { EngineError, invalidArgument, isEngineError, notFound } from '../../errors/engine-error.js';
+import { chainIds } from '../../images/chain-id.js';
+import { decompressStream } from '../../images/decompress.js';
+import { applyLayer } from '../../images/layer-apply.js';
 import { sha256Digest } from '../../lib/digest.js';
 import { parseImageConfig } from '../../images/image-config.js';
 import { type ImageReference, familiarName, familiarString, formatReference, parseReference, repositoryName, withDefaultTag, withTag } from '../../images/reference.js';
@@ -15,9 +15,9 @@ import { RegistryClient, type RegistryCredentials } from '../../registry/client/
 import { endpointFor, type RegistryEndpoint } from '../../registry/client/registry-endpoint.js';
 import { RegistryError } from '../../registry/client/registry-error.js';
 import { RepositoryClient, type FetchedManifest } from '../../registry/client/repository-client.js';
-import { getImage, getTag, setDigestRef } from '../../store/image-queries.js';
+import { countLayersWithDiffId, getImage, getTag, setDigestRef } from '../../store/image-queries.js';
 import { recordLayerDistribution } from '../../store/layer-distribution-queries.js';
-import { type EngineContext, enginePaths } from '../engine-context.js';
+import type { EngineContext } from '../engine-context.js';
 import { storeImage, type LayerSource } from './store-image.js';
 import { applyTag } from './tag.js';
 
@@ -49,9 +49,10 @@ export function pullReference(fromImage: string, tag?: string): ImageReference {
 
 /**
  * Pulls an image: resolves the manifest (choosing a platform from an index),
- * downloads the config and the missing layers (concurrently, each verified
- * against its digest into a temp file), stores them through storeImage as
- * they arrive, then tags the image and records its repo digest. Failures
+ * downloads the config and streams the missing layers into the content
+ * store and their snapshot directories (concurrently, see streamLayers),
+ * registers the image through storeImage, then tags it and records its repo
+ * digest. Failures
  * before the first progress message are thrown as they are, so the daemon
  * can answer them with a status; later ones too, after the stream started.
  */
@@ -79,15 +80,13 @@ export async function pullImage(ctx: EngineContext, fromImage: string, options: 
     }
   }
 
-  const tmpDir = join(enginePaths.tmp(ctx.settings), `pull-${randomBytes(6).toString('hex')}`);
-  await mkdir(tmpDir, { recursive: true });
   const abort = new AbortController();
   const onAbort = (): void => abort.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const configPath = join(tmpDir, 'config');
-    await repo.downloadBlob(image.config.digest, image.config.size, configPath, { signal: abort.signal });
-    const configBytes = await readAll(createReadStream(configPath));
+    const configBytes = await repo.fetchBlob(image.config.digest, image.config.size, abort.signal).catch((err: unknown) => {
+      throw err instanceof RegistryError ? new EngineError('invalid_argument', err.message) : err;
+    });
     const config = parseImageConfig(configBytes);
     const diffIds = config.rootfs.diff_ids;
     if (diffIds.length !== image.layers.length) throw invalidArgument(`invalid image: manifest has ${image.layers.length} layers, config ${diffIds.length}`);
@@ -99,32 +98,14 @@ export async function pullImage(ctx: EngineContext, fromImage: string, options: 
     for (let i = 0; i < layers.length && !existed; i++) {
       options.progress(layerStatus(present[i] ? 'Already exists' : 'Pulling fs layer', shortId((layers[i] as Descriptor).digest)));
     }
-    const cacheDir = join(enginePaths.tmp(ctx.settings), 'downloads');
-    await mkdir(cacheDir, { recursive: true });
-    const downloads = startDownloads(repo, layers, present, cacheDir, ctx.settings.maxConcurrentDownloads ?? 3, options.progress, abort.signal);
-    let opened = -1;
-    const completed = (i: number): void => {
-      if (i >= 0 && !present[i]) options.progress(layerStatus('Pull complete', shortId((layers[i] as Descriptor).digest)));
-    };
-    const sources: LayerSource[] = layers.map((layer, i) => ({
+    await streamLayers(ctx, repo, layers, diffIds, present, options.progress, abort);
+    const sources: LayerSource[] = layers.map((layer) => ({
       open(): Readable {
-        completed(opened);
-        opened = i;
-        return extractingStream(downloads[i] as Promise<string>, layer, options.progress);
+        throw new EngineError('internal', `layer ${layer.digest} vanished from the content store during the pull`);
       },
     }));
     const hadTag = ref.tag !== undefined ? getTag(ctx.db, formatReference(ref)) : undefined;
-    let stored: { id: string };
-    try {
-      stored = await storeImage(ctx, configBytes, sources);
-    } catch (err) {
-      abort.abort();
-      await Promise.allSettled(downloads);
-      throw err;
-    }
-    completed(opened);
-    // verified blobs stay in the download cache only while a pull may be retried
-    await Promise.all(layers.map((l) => rm(join(cacheDir, l.digest.slice(7)), { force: true })));
+    const stored = await storeImage(ctx, configBytes, sources);
     const id = stored.id;
     if (id !== sha256Digest(configBytes)) throw new EngineError('internal', 'image id does not match its config digest');
     setDigestRef(ctx.db, `${repositoryName(ref)}@${top.digest}`, id);
@@ -139,7 +120,6 @@ export async function pullImage(ctx: EngineContext, fromImage: string, options: 
     return { id, reference: ref, upToDate };
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
-    await rm(tmpDir, { recursive: true, force: true });
   }
 }
 
@@ -215,54 +195,6 @@ function translate(err: unknown, ref: ImageReference): unknown {
   }
 }
 
-/** Starts every missing layer's download, at most `limit` at a time; each promise gives the temp file. */
-function startDownloads(repo: RepositoryClient, layers: readonly Descriptor[], present: readonly boolean[], dir: string, limit: number, progress: ProgressSink, signal: AbortSignal): Promise<string>[] {
-  let running = 0;
-  const queue: (() => void)[] = [];
-  const slot = (): Promise<void> =>
-    new Promise((resolve) => {
-      if (running < limit) {
-        running++;
-        resolve();
-      } else queue.push(() => resolve());
-    });
-  const release = (): void => {
-    const next = queue.shift();
-    if (next) next();
-    else running--;
-  };
-  return layers.map((layer, i) => {
-    if (present[i]) return Promise.resolve('');
-    const id = shortId(layer.digest);
-    // a layer finished by an interrupted pull is kept (verified) under its digest and not fetched again
-    const path = join(dir, layer.digest.slice(7));
-    const p = (async () => {
-      if ((await stat(path).catch(() => undefined))?.size === layer.size) {
-        progress(layerStatus('Download complete', id));
-        return path;
-      }
-      await slot();
-      try {
-        if (signal.aborted) throw new Error('pull cancelled');
-        const part = `${path}.part-${randomBytes(4).toString('hex')}`;
-        await withRetries(
-          () => repo.downloadBlob(layer.digest, layer.size, part, { signal, onProgress: (current) => progress(layerProgress('Downloading', id, current, layer.size)) }),
-          (_attempt, delay) => progress({ status: `Retrying in ${delay / 1000} second${delay === 1000 ? '' : 's'}`, progressDetail: {}, id }),
-          signal,
-        );
-        await rename(part, path);
-        progress(layerStatus('Verifying Checksum', id));
-        progress(layerStatus('Download complete', id));
-        return path;
-      } finally {
-        release();
-      }
-    })();
-    p.catch(() => undefined);
-    return p;
-  });
-}
-
 const RETRY_DELAYS_MS = [1000, 2000, 4000];
 
 /** Retries network failures and 5xx answers with back-off (Docker retries a layer download 5 times). */
@@ -280,28 +212,191 @@ async function withRetries<T>(op: () => Promise<T>, onRetry: (attempt: number, d
   }
 }
 
-/** The layer's downloaded file once it is there, reporting Extracting progress as storeImage reads it. */
-function extractingStream(download: Promise<string>, layer: Descriptor, progress: ProgressSink): Readable {
-  const out = new PassThrough();
+/**
+ * Downloads and unpacks the missing layers, at most max-concurrent-downloads
+ * at a time. Each layer streams from the registry through a hash of the
+ * compressed bytes into the decompressor, whose output goes both to the
+ * content store (under its diff id) and into the layer's snapshot directory;
+ * the snapshot is committed only after the blob's digest and the diff id
+ * were verified, so nothing unverified is ever kept. Layer directories are
+ * independent, so they unpack in parallel; `Pull complete` is reported in
+ * layer order. A verified layer stays when another one fails, so a retried
+ * pull does not fetch it again.
+ */
+async function streamLayers(ctx: EngineContext, repo: RepositoryClient, layers: readonly Descriptor[], diffIds: readonly string[], present: readonly boolean[], progress: ProgressSink, abort: AbortController): Promise<void> {
+  const chain = chainIds(diffIds);
+  const limit = Math.max(1, ctx.settings.maxConcurrentDownloads ?? 3);
+  let running = 0;
+  const queue: (() => void)[] = [];
+  const slot = (): Promise<void> =>
+    new Promise((resolve) => {
+      if (running < limit) {
+        running++;
+        resolve();
+      } else queue.push(resolve);
+    });
+  const release = (): void => {
+    const next = queue.shift();
+    if (next) next();
+    else running--;
+  };
+  let failure: unknown;
+  const jobs = layers.map(async (layer, i) => {
+    if (present[i]) return;
+    const id = shortId(layer.digest);
+    await slot();
+    try {
+      if (abort.signal.aborted) throw new EngineError('invalid_argument', 'pull cancelled');
+      await withRetries(
+        () => streamLayer(ctx, repo, layer, diffIds[i] as string, chain[i] as string, progress, abort.signal),
+        (_attempt, delay) => progress({ status: `Retrying in ${delay / 1000} second${delay === 1000 ? '' : 's'}`, progressDetail: {}, id }),
+        abort.signal,
+      );
+    } catch (err) {
+      failure ??= err;
+      abort.abort();
+      throw err;
+    } finally {
+      release();
+    }
+  });
+  // a later layer may fail while an earlier one is awaited
+  for (const job of jobs) job.catch(() => undefined);
+  try {
+    for (const [i, job] of jobs.entries()) {
+      await job;
+      if (!present[i]) progress(layerStatus('Pull complete', shortId((layers[i] as Descriptor).digest)));
+    }
+  } catch {
+    await Promise.allSettled(jobs);
+    throw failure instanceof RegistryError ? new EngineError('invalid_argument', failure.message) : failure;
+  }
+}
+
+/** One layer: download, verify, decompress, store and unpack in one pass (see streamLayers). */
+async function streamLayer(ctx: EngineContext, repo: RepositoryClient, layer: Descriptor, diffId: string, chainId: string, progress: ProgressSink, signal: AbortSignal): Promise<void> {
   const id = shortId(layer.digest);
+  const body = await repo.openBlob(layer.digest, signal);
+  const input = new PassThrough({ highWaterMark: 1 << 20 });
+  // its failures reach us through the sink; once the decompressor let go of it, nobody else listens
+  input.on('error', () => undefined);
+  let verified = false;
+  let ingested = false;
+  const sink = (async () => {
+    const { stream } = await decompressStream(input);
+    const [toStore, toDir] = tee(stream);
+    const storing = ctx.content.ingest(toStore, { digest: diffId }).then(
+      () => void (ingested = true),
+      (err: unknown) => {
+        toDir.destroy(err as Error);
+        throw isEngineError(err, 'invalid_argument') ? invalidArgument(`invalid image: layer ${layer.digest} does not match diff id ${diffId} of the image config (${(err as Error).message})`) : err;
+      },
+    );
+    storing.catch(() => undefined);
+    try {
+      await ctx.snapshots.commitLayer(chainId, async (dir) => {
+        const applied = await applyLayer(toDir, dir).catch((err: unknown) => {
+          toStore.destroy(err as Error);
+          throw err;
+        });
+        await storing;
+        if (applied.diffId !== diffId) throw invalidArgument(`layer ${layer.digest} is corrupt (content digest ${applied.diffId}, diff id ${diffId})`);
+        if (!verified) throw new EngineError('internal', `layer ${layer.digest} ended before its digest was verified`);
+      });
+    } catch (err) {
+      await storing.catch(() => undefined);
+      if (ingested && countLayersWithDiffId(ctx.db, diffId) === 0) await ctx.content.delete(diffId);
+      throw err;
+    }
+  })();
+  let sinkDone = false;
+  const sinkSettled = sink.then(
+    () => void (sinkDone = true),
+    () => void (sinkDone = true),
+  );
+  const hash = createHash('sha256');
   let current = 0;
   let last = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
+  // the decompressor gets ~1 MiB pieces: each write is a thread-pool round trip
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const flush = async (): Promise<void> => {
+    const piece = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    // after a failure of the unpacking side the blob is still read to the end: a bad digest is the better error
+    if (!sinkDone && !input.destroyed && !input.write(piece)) await Promise.race([once(input, 'drain').catch(() => undefined), sinkSettled]);
+  };
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      hash.update(chunk);
       current += chunk.length;
+      if (current > layer.size) throw new RegistryError(0, 'SIZE_INVALID', `blob ${layer.digest} is larger than its descriptor's ${layer.size} bytes`);
       const now = Date.now();
-      if (now - last > 100 || current === layer.size) {
+      if (now - last > 100) {
         last = now;
-        progress(layerProgress('Extracting', id, current, layer.size));
+        progress(layerProgress('Downloading', id, current, layer.size));
       }
-      cb(null, chunk);
-    },
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes >= 1 << 20) await flush();
+    }
+    if (pendingBytes > 0) await flush();
+  } catch (err) {
+    body.destroy();
+    input.destroy(err as Error);
+    await sinkSettled;
+    throw err;
+  }
+  if (`sha256:${hash.digest('hex')}` !== layer.digest || current !== layer.size) {
+    const err = new RegistryError(0, 'DIGEST_INVALID', `filesystem layer verification failed for digest ${layer.digest}`);
+    input.destroy(err);
+    await sinkSettled;
+    throw err;
+  }
+  verified = true;
+  progress(layerProgress('Downloading', id, current, layer.size));
+  progress(layerStatus('Verifying Checksum', id));
+  progress(layerStatus('Download complete', id));
+  progress(layerProgress('Extracting', id, layer.size, layer.size));
+  input.end();
+  await sink;
+}
+
+/** Two streams carrying what `source` carries, at the pace of the slower; either failing fails the other. */
+function tee(source: Readable): [PassThrough, PassThrough] {
+  const outs = [new PassThrough({ highWaterMark: 1 << 20 }), new PassThrough({ highWaterMark: 1 << 20 })] as const;
+  // each consumer sees its stream's failure; after a consumer is done, a late one must not go unhandled
+  for (const out of outs) out.on('error', () => undefined);
+  let ended = false;
+  let waiting = 0;
+  source.on('data', (chunk: Buffer) => {
+    for (const out of outs) {
+      if (!out.destroyed && !out.write(chunk)) {
+        waiting++;
+        out.once('drain', () => {
+          if (--waiting === 0) source.resume();
+        });
+      }
+    }
+    if (waiting > 0) source.pause();
   });
-  download.then(
-    (path) => pipeline(createReadStream(path), counter, out).catch((err: unknown) => out.destroy(err as Error)),
-    (err: unknown) => out.destroy(err instanceof RegistryError ? new EngineError('invalid_argument', err.message) : (err as Error)),
-  );
-  return out;
+  source.on('end', () => {
+    ended = true;
+    for (const out of outs) out.end();
+  });
+  source.on('error', (err) => {
+    for (const out of outs) out.destroy(err);
+  });
+  for (const out of outs) {
+    out.on('close', () => {
+      if (ended) return;
+      const err = out.errored ?? new Error('layer stream closed early');
+      source.destroy(err);
+      for (const other of outs) other.destroy(err);
+    });
+  }
+  return [outs[0], outs[1]];
 }
 
 function parseJson(bytes: Buffer, what: string): unknown {
@@ -310,10 +405,4 @@ function parseJson(bytes: Buffer, what: string): unknown {
   } catch {
     throw invalidArgument(`invalid ${what}: not JSON`);
   }
-}
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream as AsyncIterable<Buffer>) chunks.push(c);
-  return Buffer.concat(chunks);
 }

@@ -52,7 +52,7 @@ export async function storeImage(ctx: EngineContext, configBytes: Buffer, layers
       let size = row?.size;
       if (!(await ctx.snapshots.hasLayer(chainId))) {
         const committed = await ctx.snapshots.commitLayer(chainId, async (dir) => {
-          const applied = await applyLayer(ctx.content.readStream(diffId), dir);
+          const applied = await applyLayer(ctx.content.readStream(diffId), dir, ctx.settings.userns ? { idMap: ctx.settings.userns.idMap } : {});
           if (applied.diffId !== diffId) throw invalidArgument(`layer blob ${diffId} is corrupt (content digest ${applied.diffId})`);
         });
         size = committed.size;

@@ -1,16 +1,16 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { conflict, EngineError } from '../../errors/engine-error.js';
 import type { EngineContext } from '../engine-context.js';
 import { allContainers, getContainerById, requireContainer, saveContainerState } from '../containers/container-repo.js';
 import { nowRfc3339Nano, type ContainerRecord, type PublishedPort } from '../containers/container-model.js';
 import { cidrString, intToIp, ipToInt, macForIp, parseCidr, subnetContains, subnetSize, subnetsOverlap, type Ipv4Subnet } from '../../network/ipv4.js';
-import { attachEndpoint, createNetns, deleteLink, ensureBridge, ensureBridgeIpv6, hostRoutes, linksOfBridge, removeNetns } from '../../network/links.js';
-import { bigIntToIp6, parseCidr6 } from '../../network/ipv6.js';
-import { enableIpForward, enableRouteLocalnet, Netfilter } from '../../network/netfilter.js';
+import { attachEndpoint, createNetns, deleteLink, ensureBridge, ensureBridgeIpv6, hostRoutes, hostRoutes6, linksOfBridge, removeNetns } from '../../network/links.js';
+import { bigIntToIp6, cidr6String, parseCidr6, subnets6Overlap, type Ipv6Subnet } from '../../network/ipv6.js';
+import { enableIpForward, enableIpv6Forward, enableRouteLocalnet, Netfilter, type PortRule } from '../../network/netfilter.js';
 import { startPortProxy, type PortProxy } from '../../network/port-proxy.js';
 import { allNetworks, allocateIp, findNetwork, insertNetwork, ipHolders, networkByName, releaseIp, releaseIps, type NetworkRecord } from './network-repo.js';
-import type { ContainerEndpointFacts } from '../containers/container-model.js';
+import type { ContainerEndpointFacts, ContainerNetworkFacts } from '../containers/container-model.js';
 import { startDnsServer, type DnsServer } from '../../network/dns-server.js';
 import { dnsUpstreams, lookupOnNetwork } from './user-dns.js';
 import { resolveLinks } from './legacy-links.js';
@@ -32,6 +32,10 @@ export interface NetworkControllerOptions {
   readonly fixedCidr?: string;
   /** daemon.json "default-address-pools": where subnets of new networks (and the default bridge without bip) come from. */
   readonly addressPools?: ReadonlyArray<{ readonly base: string; readonly size: number }>;
+  /** daemon.json "ipv6": IPv6 on the default bridge too. */
+  readonly ipv6?: boolean;
+  /** daemon.json "fixed-cidr-v6": the default bridge's IPv6 subnet (a ULA /64 is picked without it). */
+  readonly fixedCidrV6?: string;
 }
 
 /** Where free subnets are taken from, /24 at a time, skipping any in use on the host or by other networks. */
@@ -47,6 +51,9 @@ const POOL_END = (10 << 24) + (100 << 16);
  */
 export class NetworkController {
   readonly netfilter: Netfilter;
+  /** The same chains in ip6tables, for the IPv6 subnets of our networks and ports published on IPv6. */
+  readonly netfilter6: Netfilter;
+  private ip6tables = false;
   private readonly proxies = new Map<string, PortProxy[]>();
   /** The DNS responder of each user-defined network, by network id. */
   private readonly dns = new Map<string, DnsServer>();
@@ -56,6 +63,7 @@ export class NetworkController {
     readonly opts: NetworkControllerOptions,
   ) {
     this.netfilter = new Netfilter(opts.bridge, this.hairpin);
+    this.netfilter6 = new Netfilter(opts.bridge, false, 6);
   }
 
   /** userland-proxy: false with iptables: the kernel serves loopback too; proxies only hold the ports. */
@@ -78,7 +86,10 @@ export class NetworkController {
     const icc = this.opts.icc !== false;
     const iccChanged = bridge !== undefined && bridge.options['com.docker.network.bridge.enable_icc'] !== String(icc);
     const fixedCidr = this.opts.fixedCidr !== undefined && this.opts.fixedCidr !== '' ? cidrString(parseCidr(this.opts.fixedCidr)) : '';
-    if (bridge && (iccChanged || bridge.ipRange !== fixedCidr || bridge.bridge !== this.opts.bridge || (wanted && (wanted.subnet !== bridge.subnet || wanted.gateway !== bridge.gateway)))) {
+    // IPv6 on the default bridge: fixed-cidr-v6 when given, else the ULA /64 it already has, else a new one.
+    const fixed6 = this.opts.ipv6 === true && (this.opts.fixedCidrV6 ?? '') !== '' ? cidr6String(parseCidr6(this.opts.fixedCidrV6 ?? '')) : '';
+    const v6Changed = bridge !== undefined && (this.opts.ipv6 === true ? (fixed6 !== '' ? bridge.subnet6 !== fixed6 : (bridge.subnet6 ?? '') === '') : (bridge.subnet6 ?? '') !== '');
+    if (bridge && (iccChanged || v6Changed || bridge.ipRange !== fixedCidr || bridge.bridge !== this.opts.bridge || (wanted && (wanted.subnet !== bridge.subnet || wanted.gateway !== bridge.gateway)))) {
       db.prepare('DELETE FROM networks WHERE id = ?').run(bridge.id);
       bridge = undefined;
     }
@@ -90,6 +101,12 @@ export class NetworkController {
         const r = parseCidr(fixedCidr);
         if (r.prefix < s.prefix || !subnetContains(s, r.base)) throw new EngineError('invalid_argument', `fixed-cidr ${fixedCidr} is not inside the bridge subnet ${addr.subnet}`);
         bridge.ipRange = fixedCidr;
+      }
+      if (this.opts.ipv6 === true) {
+        const s6 = fixed6 !== '' ? parseCidr6(fixed6) : parseCidr6(await this.freeSubnet6());
+        if (s6.prefix > 120) throw new EngineError('invalid_argument', `fixed-cidr-v6 ${fixed6} is too small`);
+        bridge.subnet6 = cidr6String(s6);
+        bridge.gateway6 = bigIntToIp6(s6.base + 1n);
       }
       bridge.options = {
         'com.docker.network.bridge.default_bridge': 'true',
@@ -104,6 +121,14 @@ export class NetworkController {
     if (this.opts.iptables) {
       await this.netfilter.setup();
       if (this.opts.ipForward !== false) await enableIpForward();
+      // Without ip6tables (or its nat table) IPv6 still works inside our bridges, just without NAT and published-port rules.
+      this.ip6tables = await this.netfilter6.setup().then(
+        () => true,
+        (err: Error) => {
+          this.ctx.log.warn('ip6tables chains could not be set up', { error: err.message });
+          return false;
+        },
+      );
     }
     for (const n of allNetworks(db)) if (n.driver === 'bridge') await this.upBridge(n);
   }
@@ -116,11 +141,16 @@ export class NetworkController {
       await this.netfilter.removeBridge(n.bridge, n.subnet, n.internal, icc);
       await this.netfilter.addBridge(n.bridge, n.subnet, n.internal, icc);
       if (this.hairpin) await enableRouteLocalnet(n.bridge);
+      if ((n.subnet6 ?? '') !== '' && this.ip6tables) {
+        await this.netfilter6.removeBridge(n.bridge, n.subnet6 ?? '', n.internal, icc);
+        await this.netfilter6.addBridge(n.bridge, n.subnet6 ?? '', n.internal, icc);
+        if (this.opts.ipForward !== false && !n.internal) await enableIpv6Forward();
+      }
     }
     if (n.name !== 'bridge' && !this.dns.has(n.id)) {
       try {
         const upstreams = await dnsUpstreams();
-        this.dns.set(n.id, await startDnsServer({ address: n.gateway, lookup: (name) => lookupOnNetwork(this.ctx.db, n.id, n.name, name), upstreams }));
+        this.dns.set(n.id, await startDnsServer({ address: n.gateway, lookup: (name, client) => lookupOnNetwork(this.ctx.db, n.id, n.name, name, client), upstreams }));
       } catch (err) {
         this.ctx.log.warn('DNS server for network failed to start', { network: n.name, error: (err as Error).message });
       }
@@ -141,7 +171,9 @@ export class NetworkController {
   async removeNetwork(n: NetworkRecord): Promise<void> {
     await this.dns.get(n.id)?.close();
     this.dns.delete(n.id);
-    if (this.opts.iptables) await this.netfilter.removeBridge(n.bridge, n.subnet, n.internal, n.options['com.docker.network.bridge.enable_icc'] !== 'false');
+    const icc = n.options['com.docker.network.bridge.enable_icc'] !== 'false';
+    if (this.opts.iptables) await this.netfilter.removeBridge(n.bridge, n.subnet, n.internal, icc);
+    if (this.ip6tables && (n.subnet6 ?? '') !== '') await this.netfilter6.removeBridge(n.bridge, n.subnet6 ?? '', n.internal, icc);
     await deleteLink(n.bridge);
   }
 
@@ -149,8 +181,9 @@ export class NetworkController {
   async freeSubnet(): Promise<{ subnet: string; gateway: string }> {
     const taken = [...(await hostRoutes()), ...(await this.subnetsInUse())].map(parseCidr);
     const free = (candidate: Ipv4Subnet): boolean => !taken.some((t) => t.prefix > 0 && subnetsOverlap(t, candidate));
-    if (this.opts.addressPools && this.opts.addressPools.length > 0) {
-      for (const pool of this.opts.addressPools) {
+    const pools4 = (this.opts.addressPools ?? []).filter((p) => !p.base.includes(':'));
+    if (pools4.length > 0) {
+      for (const pool of pools4) {
         const p = parseCidr(pool.base);
         if (pool.size < p.prefix || pool.size > 30) continue;
         const step = subnetSize({ base: 0, prefix: pool.size });
@@ -171,6 +204,33 @@ export class NetworkController {
       if (!taken.some((t) => t.prefix > 0 && subnetsOverlap(t, candidate))) return { subnet: cidrString(candidate), gateway: intToIp(base + 1) };
     }
     throw conflict('could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
+  }
+
+  /**
+   * An IPv6 subnet for a network created with --ipv6 and no IPv6 --subnet
+   * (Docker ≥ 27): from an IPv6 entry of default-address-pools, else a /64
+   * of a ULA /48 (RFC 4193: fd + 40-bit global id) of this daemon's own;
+   * never overlapping a host route or another network of ours.
+   */
+  async freeSubnet6(): Promise<string> {
+    const taken: Ipv6Subnet[] = [];
+    for (const r of await hostRoutes6()) taken.push(parseCidr6(r));
+    for (const n of allNetworks(this.ctx.db)) if ((n.subnet6 ?? '') !== '') taken.push(parseCidr6(n.subnet6 ?? ''));
+    const free = (c: Ipv6Subnet): boolean => !taken.some((t) => t.prefix > 0 && subnets6Overlap(t, c));
+    const pools6 = (this.opts.addressPools ?? []).filter((p) => p.base.includes(':'));
+    const globalId = createHash('sha256').update(`berth-ula:${this.opts.bridge}:${this.ctx.settings.execRoot}`).digest().subarray(0, 5).toString('hex');
+    const pools = pools6.length > 0 ? pools6 : [{ base: `fd${globalId.slice(0, 2)}:${globalId.slice(2, 6)}:${globalId.slice(6, 10)}::/48`, size: 64 }];
+    for (const pool of pools) {
+      const p = parseCidr6(pool.base);
+      if (pool.size < p.prefix || pool.size > 120) continue;
+      const step = 1n << BigInt(128 - pool.size);
+      const count = 1n << BigInt(Math.min(pool.size - p.prefix, 16));
+      for (let i = 0n; i < count; i++) {
+        const candidate = { base: p.base + i * step, prefix: pool.size };
+        if (free(candidate)) return cidr6String(candidate);
+      }
+    }
+    throw conflict('could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network');
   }
 
   /** Subnets of this daemon's networks (other bridges on the host show in its routes). */
@@ -200,14 +260,15 @@ export class NetworkController {
     const netnsPath = `${this.netnsDir}/${c.id}`;
     c.runtime.network = { netnsPath, shared: false, endpoints: [], ports: [] };
     try {
-      await createNetns(netnsPath);
+      // userns-remap: the netns belongs to the container's user namespace (network/userns-netns.ts).
+      await createNetns(netnsPath, c.hostConfig.UsernsMode === 'host' ? undefined : this.ctx.settings.userns?.idMap);
       // Legacy links only on the default bridge (on user networks Docker turns them into DNS aliases).
       const links = net.name === 'bridge' ? resolveLinks(this.ctx.db, c) : { hosts: [], env: [] };
       if (links.env.length > 0) c.runtime.network.linkEnv = links.env;
       const { ip } = await this.attachNetwork(c, net);
       for (const other of others) await this.attachNetwork(c, other);
       await this.writeHostsEntry(c, ip, links.hosts);
-      await this.publish(c, ip, net.bridge);
+      await this.publish(c, ip);
     } catch (err) {
       await this.release(c);
       throw err;
@@ -278,18 +339,62 @@ export class NetworkController {
     await writeFile(c.runtime.hostsPath, [...kept, ...linkLines, `${ip}\t${names}`].join('\n') + '\n');
   }
 
-  /** Binds every published port (proxy first: it holds the port), then the DNAT rule. */
-  private async publish(c: ContainerRecord, ip: string, bridge: string): Promise<void> {
+  /**
+   * Binds every published port (proxy first: it holds the port), then the
+   * DNAT rule. An IPv6 host address goes to the container's IPv6 address
+   * (its IPv4 one through the proxy when it has none); with no host
+   * address, a container with IPv6 is also published on [::] with the
+   * same port, as Docker ≥ 20.10.
+   */
+  private async publish(c: ContainerRecord, ip: string): Promise<void> {
     const net = c.runtime.network;
     if (!net) return;
+    const endpoint = net.endpoints[0];
     const proxies: PortProxy[] = [];
     this.proxies.set(c.id, proxies);
     for (const want of wantedPorts(c)) {
-      const proxy = await bindInRange(want, ip, this.hairpin);
+      const v6 = want.hostIp.includes(':');
+      const target = v6 && endpoint?.ipv6 !== undefined ? endpoint.ipv6 : ip;
+      const proxy = await bindInRange(want, target, this.hairpin);
       proxies.push(proxy);
       const published: PublishedPort = { proto: want.proto, containerPort: want.containerPort, hostIp: want.hostIp, hostPort: proxy.hostPort };
       net.ports.push(published);
-      if (this.opts.iptables) await this.netfilter.addPort({ ...published, bridge, containerIp: ip });
+      await this.addPortRule(published, endpoint);
+      if (want.hostIp === '' && endpoint?.ipv6 !== undefined) {
+        const both: WantedPort = { ...want, hostIp: '::', hostPorts: [proxy.hostPort] };
+        try {
+          proxies.push(await bindInRange(both, endpoint.ipv6, false));
+        } catch (err) {
+          // A busy port fails the start; a host without IPv6 only loses the [::] side (as Docker, which warns).
+          if (err instanceof EngineError && err.code === 'conflict') throw err;
+          this.ctx.log.warn('publishing on [::] failed', { id: c.id, port: proxy.hostPort, error: (err as Error).message });
+          continue;
+        }
+        const p6: PublishedPort = { ...published, hostIp: '::' };
+        net.ports.push(p6);
+        await this.addPortRule(p6, endpoint);
+      }
+    }
+  }
+
+  /** The DNAT rule of a published port, in iptables or ip6tables by its host address; none for IPv6 to a container without it. */
+  private portRule(p: PublishedPort, e: ContainerEndpointFacts | undefined): { nf: Netfilter; rule: PortRule } | undefined {
+    if (!e || !this.opts.iptables) return undefined;
+    if (!p.hostIp.includes(':')) return { nf: this.netfilter, rule: { ...p, bridge: e.bridge, containerIp: e.ip } };
+    return e.ipv6 !== undefined && this.ip6tables ? { nf: this.netfilter6, rule: { ...p, bridge: e.bridge, containerIp: e.ipv6 } } : undefined;
+  }
+
+  private async addPortRule(p: PublishedPort, e: ContainerEndpointFacts | undefined): Promise<void> {
+    const r = this.portRule(p, e);
+    if (r) await r.nf.addPort(r.rule);
+  }
+
+  private async removePortRules(net: ContainerNetworkFacts): Promise<void> {
+    for (const e of net.endpoints) {
+      for (const p of net.ports) {
+        const r = this.portRule(p, e);
+        if (r) await r.nf.removePort(r.rule);
+      }
     }
   }
 
@@ -299,10 +404,8 @@ export class NetworkController {
     for (const p of this.proxies.get(c.id) ?? []) await p.close().catch(() => undefined);
     this.proxies.delete(c.id);
     if (net && !net.shared) {
-      for (const e of net.endpoints) {
-        if (this.opts.iptables) for (const p of net.ports) await this.netfilter.removePort({ ...p, bridge: e.bridge, containerIp: e.ip });
-        await deleteLink(e.hostIf);
-      }
+      await this.removePortRules(net);
+      for (const e of net.endpoints) await deleteLink(e.hostIf);
       await removeNetns(net.netnsPath);
     }
     releaseIps(this.ctx.db, c.id);
@@ -328,9 +431,11 @@ export class NetworkController {
         this.proxies.set(c.id, proxies);
         for (const p of ports) {
           try {
-            proxies.push(await startPortProxy({ ...p, containerIp: endpoint.ip, holdOnly: this.hairpin }));
+            const v6 = p.hostIp.includes(':');
+            const containerIp = v6 && endpoint.ipv6 !== undefined ? endpoint.ipv6 : endpoint.ip;
+            proxies.push(await startPortProxy({ ...p, containerIp, holdOnly: this.hairpin && !v6 }));
             net.ports.push(p);
-            if (this.opts.iptables) await this.netfilter.addPort({ ...p, bridge: endpoint.bridge, containerIp: endpoint.ip });
+            await this.addPortRule(p, endpoint);
           } catch (err) {
             this.ctx.log.warn('re-publishing port failed', { id: c.id, port: p.hostPort, error: (err as Error).message });
           }
@@ -370,6 +475,7 @@ export class NetworkController {
     for (const f of await readdir(this.netnsDir).catch(() => [] as string[])) await removeNetns(`${this.netnsDir}/${f}`);
     for (const n of allNetworks(this.ctx.db)) if (n.driver === 'bridge') await deleteLink(n.bridge);
     if (this.opts.iptables) await this.netfilter.teardown();
+    if (this.opts.iptables) await this.netfilter6.teardown();
   }
 }
 
@@ -430,7 +536,8 @@ async function bindInRange(want: WantedPort, containerIp: string, holdOnly: bool
   let last: unknown;
   for (const hostPort of want.hostPorts) {
     try {
-      return await startPortProxy({ proto: want.proto, hostIp: want.hostIp, hostPort, containerIp, containerPort: want.containerPort, holdOnly });
+      // Only IPv4 has the kernel hairpin path; an IPv6 port keeps its proxy.
+      return await startPortProxy({ proto: want.proto, hostIp: want.hostIp, hostPort, containerIp, containerPort: want.containerPort, holdOnly: holdOnly && !want.hostIp.includes(':') });
     } catch (err) {
       last = err;
     }

@@ -54,9 +54,10 @@ export async function createNetwork(ctx: EngineContext, opts: CreateNetworkOptio
   let gateway6 = '';
   if (v6.length > 0 && opts.enableIPv6 !== true) throw invalidArgument('IPv6 subnet given without --ipv6 (EnableIPv6)');
   if (opts.enableIPv6 === true) {
-    const c6 = v6[0];
-    // Docker would take one from its default IPv6 pools; Berth needs it named.
-    if (v6.length !== 1 || !c6 || (c6.subnet ?? '') === '') throw new EngineError('not_implemented', 'IPv6 networks need exactly one IPv6 --subnet in Berth');
+    if (v6.length > 1) throw invalidArgument('only one IPv6 IPAM config is supported');
+    // Without an IPv6 --subnet, one from the IPv6 pools (a ULA /64), as Docker ≥ 27.
+    const c6 = v6[0] ?? { subnet: await controller.freeSubnet6() };
+    if ((c6.subnet ?? '') === '') throw invalidArgument('an IPv6 gateway needs an IPv6 subnet');
     const s6 = parseCidr6(c6.subnet ?? '');
     if (s6.prefix > 120) throw invalidArgument(`invalid subnet ${c6.subnet}: too small`);
     for (const other of allNetworks(ctx.db)) {

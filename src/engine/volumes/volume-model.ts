@@ -43,7 +43,7 @@ const drivers = new WeakMap<EngineContext, VolumeDriver>();
 export function volumeDriver(ctx: EngineContext): VolumeDriver {
   let d = drivers.get(ctx);
   if (!d) {
-    d = new LocalVolumeDriver(`${ctx.settings.dataRoot}/volumes`);
+    d = new LocalVolumeDriver(`${ctx.settings.dataRoot}/volumes`, ctx.settings.userns?.root);
     drivers.set(ctx, d);
   }
   return d;

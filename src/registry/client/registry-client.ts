@@ -1,3 +1,7 @@
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { RegistryError } from './registry-error.js';
 import type { RegistryEndpoint } from './registry-endpoint.js';
 import { registryTls, tlsDispatcher } from './tls-trust.js';
@@ -22,6 +26,16 @@ export interface RegistryRequest {
 const USER_AGENT = 'berth/0.1.0 (linux)';
 
 /**
+ * The scheme each insecure registry answered on. Docker tries HTTPS first
+ * for an insecure registry (loopback ones included), without verifying its
+ * certificate, and falls back to plain HTTP; the answer is remembered per
+ * host, so only the first request pays for the probe.
+ */
+const insecureSchemes = new Map<string, Promise<'https' | 'http'>>();
+const resolvedSchemes = new Map<string, 'https' | 'http'>();
+const PROBE_TIMEOUT_MS = 15_000;
+
+/**
  * HTTP to one registry with the WWW-Authenticate challenge flow: a 401
  * answers Basic (credentials sent as is) or Bearer (a token fetched from the
  * realm for the request's scope, cached per scope); the request is then
@@ -39,7 +53,38 @@ export class RegistryClient {
   ) {}
 
   get baseUrl(): string {
-    return `${this.endpoint.insecure ? 'http' : 'https'}://${this.endpoint.host}`;
+    const scheme = this.endpoint.insecure ? (resolvedSchemes.get(this.endpoint.host) ?? 'http') : 'https';
+    return `${scheme}://${this.endpoint.host}`;
+  }
+
+  /** For an insecure registry: whether it speaks HTTPS (probed once per host, then cached). */
+  private async resolveScheme(signal?: AbortSignal): Promise<void> {
+    const host = this.endpoint.host;
+    if (!this.endpoint.insecure || resolvedSchemes.has(host)) return;
+    let probe = insecureSchemes.get(host);
+    if (!probe) {
+      probe = (async () => {
+        const url = `https://${host}/v2/`;
+        try {
+          const dispatcher = await this.dispatcherFor(url);
+          const res = await fetch(url, { headers: { 'User-Agent': USER_AGENT }, signal: AbortSignal.timeout(PROBE_TIMEOUT_MS), ...(dispatcher ? { dispatcher } : {}) } as RequestInit);
+          await res.body?.cancel().catch(() => undefined);
+          return 'https' as const;
+        } catch {
+          return 'http' as const;
+        }
+      })();
+      insecureSchemes.set(host, probe);
+      void probe.then((scheme) => resolvedSchemes.set(host, scheme));
+    }
+    const scheme = await (signal ? Promise.race([probe, new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }))]) : probe);
+    resolvedSchemes.set(host, scheme);
+  }
+
+  /** Forgets what an insecure registry spoke (after a connection failure), so the next request probes again. */
+  private forgetScheme(): void {
+    insecureSchemes.delete(this.endpoint.host);
+    resolvedSchemes.delete(this.endpoint.host);
   }
 
   /** Resolves a Location header (absolute or relative) against the registry. */
@@ -48,6 +93,7 @@ export class RegistryClient {
   }
 
   async request(method: string, pathOrUrl: string, req: RegistryRequest = {}): Promise<Response> {
+    await this.resolveScheme(req.signal);
     const url = pathOrUrl.startsWith('http') ? pathOrUrl : this.baseUrl + pathOrUrl;
     let res = await this.send(method, url, req);
     if (res.status !== 401) return res;
@@ -77,6 +123,7 @@ export class RegistryClient {
       } as RequestInit);
     } catch (err) {
       if ((err as Error).name === 'AbortError') throw err;
+      if (this.endpoint.insecure) this.forgetScheme();
       const cause = (err as Error & { cause?: Error }).cause;
       const verb = method.charAt(0) + method.slice(1).toLowerCase();
       throw new RegistryError(0, undefined, `${verb} "${url}": ${cause?.message ?? (err as Error).message}`);
@@ -88,9 +135,52 @@ export class RegistryClient {
     if (!url.startsWith(`https://${this.endpoint.host}/`)) return null;
     if (this.dispatcher === undefined) {
       const tls = registryTls(this.endpoint.host);
-      this.dispatcher = tls ? await tlsDispatcher(this.endpoint.host, tls) : null;
+      // an insecure registry's certificate is not verified (Docker's InsecureSkipVerify)
+      if (this.endpoint.insecure) this.dispatcher = await tlsDispatcher(this.endpoint.host, { ...tls, rejectUnauthorized: false });
+      else this.dispatcher = tls ? await tlsDispatcher(this.endpoint.host, tls) : null;
     }
     return this.dispatcher;
+  }
+
+  /**
+   * Sends a big streamed body with node:http(s), which costs far less CPU
+   * than fetch's web streams. No challenge is answered here: the request
+   * before it (the upload's POST) settled the credentials for `scope`.
+   */
+  async sendStream(method: string, url: string, body: AsyncIterable<Uint8Array>, req: { headers?: Record<string, string>; scope?: string; signal?: AbortSignal } = {}): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
+    await this.resolveScheme(req.signal);
+    const target = new URL(url);
+    const headers: Record<string, string> = { 'User-Agent': USER_AGENT, ...req.headers };
+    const auth = this.authorization(req.scope ?? '');
+    if (auth) headers.Authorization = auth;
+    const https = target.protocol === 'https:';
+    const tls = https && target.host === this.endpoint.host ? registryTls(this.endpoint.host) : undefined;
+    const options = { method, headers, ...(req.signal ? { signal: req.signal } : {}), ...(tls ?? {}), ...(https && this.endpoint.insecure ? { rejectUnauthorized: false } : {}) };
+    const outgoing = (https ? httpsRequest : httpRequest)(target, options);
+    const answered = new Promise<{ status: number; headers: IncomingHttpHeaders; text: string }>((resolve, reject) => {
+      outgoing.once('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c.length < 4096 ? c : ''));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+        res.on('error', reject);
+      });
+      outgoing.once('error', reject);
+    });
+    answered.catch(() => undefined);
+    try {
+      await pipeline(Readable.from(body, { objectMode: false, highWaterMark: 4 << 20 }), outgoing);
+      return await answered;
+    } catch (err) {
+      if ((err as Error).name === 'AbortError') throw err;
+      // an answer that came before the body was through (an error status) says more than the broken pipe
+      const early = await Promise.race([answered.catch(() => undefined), new Promise<undefined>((r) => setTimeout(r, 50))]);
+      if (early) return early;
+      if (err instanceof RegistryError || !(err as NodeJS.ErrnoException).code) throw err;
+      if (this.endpoint.insecure) this.forgetScheme();
+      const verb = method.charAt(0) + method.slice(1).toLowerCase();
+      throw new RegistryError(0, undefined, `${verb} "${url}": ${(err as Error).message}`);
+    }
   }
 
   private authorization(scope: string): string | undefined {

@@ -91,6 +91,91 @@ export class RepositoryClient {
     }
   }
 
+  /**
+   * Opens a blob for reading: the response body as a stream, unverified (the
+   * caller hashes it). Network failures while reading surface as
+   * RegistryError status 0, so they can be retried.
+   */
+  async openBlob(digest: string, signal?: AbortSignal): Promise<Readable> {
+    const res = await this.client.request('GET', `/v2/${this.name}/blobs/${digest}`, { scope: this.scope(), ...(signal ? { signal } : {}) });
+    if (!res.ok || !res.body) throw await RegistryError.fromResponse(res, `blob ${digest}`);
+    const body = Readable.fromWeb(res.body as WebReadableStream<Uint8Array>, { highWaterMark: 1 << 20 });
+    const out = new Transform({
+      highWaterMark: 1 << 20,
+      transform(chunk: Buffer, _enc, cb) {
+        cb(null, chunk);
+      },
+    });
+    body.on('error', (err: Error) => {
+      if (signal?.aborted || err.name === 'AbortError') out.destroy(err);
+      else out.destroy(new RegistryError(0, undefined, `reading blob ${digest}: ${(err as Error & { cause?: Error }).cause?.message ?? err.message}`));
+    });
+    out.on('close', () => body.destroy());
+    body.pipe(out);
+    return out;
+  }
+
+  /** A small blob (a config) read into memory and verified against its digest and size. */
+  async fetchBlob(digest: string, size: number, signal?: AbortSignal): Promise<Buffer> {
+    if (size > MAX_MANIFEST * 2) throw new RegistryError(0, 'SIZE_INVALID', `blob ${digest} is too large (${size} bytes)`);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for await (const c of (await this.openBlob(digest, signal)) as AsyncIterable<Buffer>) {
+      total += c.length;
+      if (total > size) throw new RegistryError(0, 'SIZE_INVALID', `blob ${digest} is larger than its descriptor's ${size} bytes`);
+      chunks.push(c);
+    }
+    const bytes = Buffer.concat(chunks);
+    if (`sha256:${createHash('sha256').update(bytes).digest('hex')}` !== digest || bytes.length !== size) {
+      throw new RegistryError(0, 'DIGEST_INVALID', `blob verification failed for digest ${digest}`);
+    }
+    return bytes;
+  }
+
+  /**
+   * Uploads a stream whose digest is known only at its end, as Docker does:
+   * POST for a session, one PATCH carrying the whole stream (chunked
+   * transfer encoding), then PUT ?digest= with no body. `digest` is asked for
+   * once the stream has been sent.
+   */
+  async uploadStream(source: AsyncIterable<Uint8Array>, digest: () => string, options: { signal?: AbortSignal; onProgress?: (current: number) => void } = {}): Promise<void> {
+    const signal = options.signal ? { signal: options.signal } : {};
+    const start = await this.client.request('POST', `/v2/${this.name}/blobs/uploads/`, { scope: this.scope(true), ...signal });
+    await start.body?.cancel().catch(() => undefined);
+    const started = start.headers.get('location');
+    if (start.status !== 202 || !started) throw await RegistryError.fromResponse(start, 'blob upload');
+    const onProgress = options.onProgress;
+    const body = !onProgress
+      ? source
+      : (async function* () {
+          let sent = 0;
+          let last = 0;
+          for await (const chunk of source) {
+            sent += chunk.length;
+            const now = Date.now();
+            if (now - last > 100) {
+              last = now;
+              onProgress(sent);
+            }
+            yield chunk;
+          }
+          onProgress(sent);
+        })();
+    const patch = await this.client.sendStream('PATCH', this.client.absolute(started), body, { scope: this.scope(true), headers: { 'Content-Type': 'application/octet-stream' }, ...signal });
+    if (patch.status !== 202 && patch.status !== 204) {
+      throw await RegistryError.fromResponse(new Response(patch.text, { status: patch.status, headers: { 'content-type': String(patch.headers['content-type'] ?? '') } }), 'blob upload');
+    }
+    const next = patch.headers.location;
+    const location = (Array.isArray(next) ? next[0] : next) ?? started;
+    const d = digest();
+    const url = new URL(this.client.absolute(location));
+    url.searchParams.set('digest', d);
+    const res = await this.client.request('PUT', url.toString(), { scope: this.scope(true), body: () => Buffer.alloc(0), ...signal });
+    await res.body?.cancel().catch(() => undefined);
+    if (res.status !== 201) throw await RegistryError.fromResponse(res, `blob upload ${d}`);
+  }
+
+
   /** True when the registry has the blob in this repository. */
   async hasBlob(digest: string, signal?: AbortSignal): Promise<boolean> {
     const res = await this.client.request('HEAD', `/v2/${this.name}/blobs/${digest}`, { scope: this.scope(true), ...(signal ? { signal } : {}) });

@@ -14,6 +14,8 @@ export interface RegistryTls {
   readonly ca?: string[];
   readonly cert?: string;
   readonly key?: string;
+  /** false for insecure registries: HTTPS without verifying the certificate. */
+  readonly rejectUnauthorized?: boolean;
 }
 
 export function certsDirs(env: NodeJS.ProcessEnv = process.env): string[] {
@@ -56,13 +58,14 @@ const dispatchers = new Map<string, object>();
  * dispatcher it installs on first use is one, so its constructor is borrowed.
  */
 export async function tlsDispatcher(host: string, tls: RegistryTls): Promise<object> {
-  const cached = dispatchers.get(host);
+  const key = tls.rejectUnauthorized === false ? `${host}#insecure` : host;
+  const cached = dispatchers.get(key);
   if (cached) return cached;
   const g = globalThis as unknown as Record<symbol, { constructor: DispatcherClass } | undefined>;
   if (!g[GLOBAL_DISPATCHER]) await fetch('data:,').catch(() => undefined);
   const Agent = g[GLOBAL_DISPATCHER]?.constructor;
   if (!Agent) throw new Error('TLS: cannot create an HTTPS agent with custom CAs in this Node.js');
   const agent = new Agent({ connect: tls });
-  dispatchers.set(host, agent);
+  dispatchers.set(key, agent);
   return agent;
 }

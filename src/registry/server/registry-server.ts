@@ -204,7 +204,14 @@ async function upload(storage: RegistryStorage, r: Route, method: string, req: I
 
 async function manifest(storage: RegistryStorage, r: Route, method: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const byDigest = isDigest(r.ref);
-  if (!byDigest && !isTag(r.ref)) throw new DistributionError('TAG_INVALID', { reference: r.ref }, 'invalid tag');
+  if (!byDigest && !isTag(r.ref)) {
+    // no such manifest can exist: reads answer 404 as distribution's router does (and the conformance suite wants)
+    if (method !== 'PUT') {
+      req.resume();
+      throw new DistributionError('MANIFEST_UNKNOWN', { reference: r.ref });
+    }
+    throw new DistributionError('TAG_INVALID', { reference: r.ref }, 'invalid tag');
+  }
   if (method === 'PUT') return putManifest(storage, r, req, res);
   req.resume();
   const digest = byDigest ? r.ref : await storage.resolveTag(r.name, r.ref);

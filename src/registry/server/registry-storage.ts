@@ -76,7 +76,7 @@ export class RegistryStorage {
   }
 
   readBlob(digest: string, range?: { start: number; end: number }): Readable {
-    return createReadStream(this.blobPath(digest), range);
+    return createReadStream(this.blobPath(digest), { ...range, highWaterMark: 1 << 20 });
   }
 
   async unlinkBlob(name: string, digest: string): Promise<boolean> {
@@ -119,13 +119,14 @@ export class RegistryStorage {
     if (!state) throw new DistributionError('BLOB_UPLOAD_UNKNOWN');
     if (start !== undefined && start !== state.size) throw new DistributionError('RANGE_INVALID', { size: state.size });
     const hashing = new Transform({
+      highWaterMark: 1 << 20,
       transform(chunk: Buffer, _enc, cb) {
         state.hash.update(chunk);
         state.size += chunk.length;
         cb(null, chunk);
       },
     });
-    await pipeline(body, hashing, createWriteStream(path, { flags: 'a' }));
+    await pipeline(body, hashing, createWriteStream(path, { flags: 'a', highWaterMark: 1 << 20 }));
     return state.size;
   }
 

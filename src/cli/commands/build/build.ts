@@ -1,15 +1,15 @@
 import { parseKeyValues } from '../../argv/common-flags.js';
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { Readable, Transform } from 'node:stream';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { CommandSpec } from '../../argv/command-spec.js';
 import type { CliContext } from '../../cli-context.js';
 import { CliExit } from '../../cli-errors.js';
 import { humanSize } from '../../format/human-size.js';
 import { readJsonLines, type JsonMessage } from '../../../client/json-lines.js';
-import { looksLikeArchive, writeContextTar, writeDockerfileTar } from './context-tar.js';
+import { contextTarStream, dockerfileTar, peekArchive } from './context-tar.js';
 
 export interface BuildOptions {
   context: string;
@@ -35,25 +35,24 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Makes the context tar in a temp file; returns its path and the Dockerfile's name inside it. */
-async function prepareContext(ctx: CliContext, opts: BuildOptions, tmp: string): Promise<{ tarPath: string; size: number; dockerfile?: string }> {
-  const tarPath = join(tmp, 'context.tar');
+/**
+ * The context tar as a stream straight into the request body (nothing is
+ * written to disk, so an interrupted CLI leaves nothing behind), and the
+ * Dockerfile's name inside it.
+ */
+async function prepareContext(ctx: CliContext, opts: BuildOptions): Promise<{ body: Readable; dockerfile?: string }> {
   if (opts.context === '-') {
     if (opts.file === '-') throw new CliExit(1, 'invalid argument: can\'t use stdin for both build context and dockerfile');
-    const input = await readAll(ctx.stdin);
-    if (looksLikeArchive(input.subarray(0, 512))) {
-      await writeFile(tarPath, input);
-      return { tarPath, size: input.length, ...(opts.file ? { dockerfile: opts.file } : {}) };
-    }
-    return { tarPath, size: await writeDockerfileTar(input, tarPath) };
+    const { archive, stream } = await peekArchive(ctx.stdin);
+    if (archive) return { body: stream, ...(opts.file ? { dockerfile: opts.file } : {}) };
+    return { body: Readable.from([await dockerfileTar(await readAll(stream))]) };
   }
   const dir = resolve(opts.context);
   const st = await stat(dir).catch(() => undefined);
   if (!st) throw new CliExit(1, `unable to prepare context: path "${opts.context}" not found`);
   if (st.isFile()) {
     // berth extension: a local tarball as the context
-    await writeFile(tarPath, await readFile(dir));
-    return { tarPath, size: st.size, ...(opts.file ? { dockerfile: opts.file } : {}) };
+    return { body: createReadStream(dir), ...(opts.file ? { dockerfile: opts.file } : {}) };
   }
   let extra: { name: string; content: Buffer } | undefined;
   let dockerfile = 'Dockerfile';
@@ -77,68 +76,79 @@ async function prepareContext(ctx: CliContext, opts: BuildOptions, tmp: string):
     const df = await stat(join(dir, dockerfile)).catch(() => undefined);
     if (!df) throw new CliExit(1, `unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat ${join(dir, dockerfile)}: no such file or directory`);
   }
-  const size = await writeContextTar(dir, tarPath, { keep: [dockerfile, '.dockerignore'], ...(extra ? { extra } : {}) });
-  return { tarPath, size, dockerfile };
+  return { body: contextTarStream(dir, { keep: [dockerfile, '.dockerignore'], ...(extra ? { extra } : {}) }), dockerfile };
+}
+
+/** Counts the bytes passing through and reports the total when the stream ends (docker's "Sending build context" line). */
+function counting(onEnd: (size: number) => void): Transform {
+  let size = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      size += chunk.length;
+      cb(null, chunk);
+    },
+    flush(cb) {
+      onEnd(size);
+      cb();
+    },
+  });
 }
 
 export async function buildImage(ctx: CliContext, opts: BuildOptions): Promise<number> {
   if (opts.iidfile) await rm(opts.iidfile, { force: true });
-  const tmp = await mkdtemp(join(tmpdir(), 'berth-build-'));
-  try {
-    const prepared = await prepareContext(ctx, opts, tmp);
-    const progress = opts.quiet ? undefined : ctx.stdout;
-    progress?.write(`Sending build context to Docker daemon  ${humanSize(prepared.size, 4)}\n`);
-    const buildArgs: Record<string, string | null> = {};
-    for (const a of opts.buildArgs) {
-      const eq = a.indexOf('=');
-      if (eq >= 0) buildArgs[a.slice(0, eq)] = a.slice(eq + 1);
-      else buildArgs[a] = ctx.env[a] ?? null;
-    }
-    const labels = parseKeyValues(opts.labels);
-    const res = await ctx.client().transport.request('POST', '/build', {
-      query: {
-        t: opts.tags,
-        dockerfile: prepared.dockerfile,
-        buildargs: JSON.stringify(buildArgs),
-        labels: JSON.stringify(labels),
-        target: opts.target || undefined,
-        nocache: opts.noCache || undefined,
-        pull: opts.pull || undefined,
-        q: opts.quiet || undefined,
-        rm: opts.rm,
-        forcerm: opts.forceRm || undefined,
-        networkmode: opts.network || undefined,
-        extrahosts: opts.addHosts.length > 0 ? opts.addHosts : undefined,
-        platform: opts.platform || undefined,
-        version: '1',
-      },
-      body: createReadStream(prepared.tarPath),
-      contentType: 'application/x-tar',
-    });
-    let imageId: string | undefined;
-    let quietOut = '';
-    for await (const msg of readJsonLines<JsonMessage>(res)) {
-      if (msg.error !== undefined || msg.errorDetail?.message !== undefined) {
-        if (opts.quiet) ctx.stderr.write(quietOut);
-        const code = msg.errorDetail?.code ?? 0;
-        throw new CliExit(code === 0 ? 1 : code, msg.errorDetail?.message ?? msg.error ?? 'unknown error');
-      }
-      if (msg.aux !== undefined) {
-        const id = (msg.aux as { ID?: string }).ID;
-        if (typeof id === 'string') imageId = id;
-        continue;
-      }
-      if (msg.stream !== undefined) {
-        if (opts.quiet) quietOut += msg.stream;
-        else ctx.stdout.write(msg.stream);
-      }
-    }
-    if (opts.quiet) ctx.stdout.write(quietOut);
-    if (opts.iidfile && imageId !== undefined) await writeFile(opts.iidfile, imageId);
-    return 0;
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
+  const prepared = await prepareContext(ctx, opts);
+  const progress = opts.quiet ? undefined : ctx.stdout;
+  const body = counting((size) => progress?.write(`Sending build context to Docker daemon  ${humanSize(size, 4)}\n`));
+  prepared.body.on('error', (err) => body.destroy(err));
+  prepared.body.pipe(body);
+  const buildArgs: Record<string, string | null> = {};
+  for (const a of opts.buildArgs) {
+    const eq = a.indexOf('=');
+    if (eq >= 0) buildArgs[a.slice(0, eq)] = a.slice(eq + 1);
+    else buildArgs[a] = ctx.env[a] ?? null;
   }
+  const labels = parseKeyValues(opts.labels);
+  const res = await ctx.client().transport.request('POST', '/build', {
+    query: {
+      t: opts.tags,
+      dockerfile: prepared.dockerfile,
+      buildargs: JSON.stringify(buildArgs),
+      labels: JSON.stringify(labels),
+      target: opts.target || undefined,
+      nocache: opts.noCache || undefined,
+      pull: opts.pull || undefined,
+      q: opts.quiet || undefined,
+      rm: opts.rm,
+      forcerm: opts.forceRm || undefined,
+      networkmode: opts.network || undefined,
+      extrahosts: opts.addHosts.length > 0 ? opts.addHosts : undefined,
+      platform: opts.platform || undefined,
+      version: '1',
+    },
+    body,
+    contentType: 'application/x-tar',
+  });
+  let imageId: string | undefined;
+  let quietOut = '';
+  for await (const msg of readJsonLines<JsonMessage>(res)) {
+    if (msg.error !== undefined || msg.errorDetail?.message !== undefined) {
+      if (opts.quiet) ctx.stderr.write(quietOut);
+      const code = msg.errorDetail?.code ?? 0;
+      throw new CliExit(code === 0 ? 1 : code, msg.errorDetail?.message ?? msg.error ?? 'unknown error');
+    }
+    if (msg.aux !== undefined) {
+      const id = (msg.aux as { ID?: string }).ID;
+      if (typeof id === 'string') imageId = id;
+      continue;
+    }
+    if (msg.stream !== undefined) {
+      if (opts.quiet) quietOut += msg.stream;
+      else ctx.stdout.write(msg.stream);
+    }
+  }
+  if (opts.quiet) ctx.stdout.write(quietOut);
+  if (opts.iidfile && imageId !== undefined) await writeFile(opts.iidfile, imageId);
+  return 0;
 }
 
 export const buildCommand: CommandSpec = {

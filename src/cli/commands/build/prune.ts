@@ -1,4 +1,5 @@
 import type { CommandSpec } from '../../argv/command-spec.js';
+import { CliExit } from '../../cli-errors.js';
 import { humanSize } from '../../format/human-size.js';
 
 interface PruneReport {
@@ -18,7 +19,7 @@ export const builderPruneCommand: CommandSpec = {
   ],
   async run(ctx, flags) {
     if (!flags.bool('force')) {
-      ctx.out('WARNING! This will remove all dangling build cache.\nAre you sure you want to continue? [y/N] ');
+      ctx.out(`WARNING! This will remove all ${flags.bool('all') ? '' : 'dangling '}build cache.\nAre you sure you want to continue? [y/N] `);
       let answer = '';
       for await (const chunk of ctx.stdin as AsyncIterable<Buffer>) {
         answer += chunk.toString('utf8');
@@ -26,7 +27,16 @@ export const builderPruneCommand: CommandSpec = {
       }
       if (!/^y(es)?$/i.test(answer.trim())) return 0;
     }
-    const report = await ctx.client().transport.json<PruneReport>('POST', '/build/prune', { query: { all: flags.bool('all') || undefined } });
+    const filters: Record<string, Record<string, boolean>> = {};
+    for (const f of flags.list('filter')) {
+      const eq = f.indexOf('=');
+      if (eq <= 0) throw new CliExit(1, `bad format of filter (expected name=value)`);
+      const key = f.slice(0, eq);
+      (filters[key] ??= {})[f.slice(eq + 1)] = true;
+    }
+    const report = await ctx.client().transport.json<PruneReport>('POST', '/build/prune', {
+      query: { all: flags.bool('all') || undefined, filters: Object.keys(filters).length > 0 ? JSON.stringify(filters) : undefined },
+    });
     const deleted = report?.CachesDeleted ?? [];
     if (deleted.length > 0) ctx.out(`Deleted build cache objects:\n${deleted.map((d) => `${d}\n`).join('')}\n`);
     ctx.out(`Total reclaimed space: ${humanSize(report?.SpaceReclaimed ?? 0)}\n`);

@@ -12,6 +12,7 @@ export const CREATE_FLAGS: FlagSpec[] = [
   { long: 'attach', short: 'a', kind: 'list', description: 'Attach to STDIN, STDOUT or STDERR' },
   { long: 'cap-add', kind: 'list', description: 'Add Linux capabilities' },
   { long: 'cap-drop', kind: 'list', description: 'Drop Linux capabilities' },
+  { long: 'cgroupns', kind: 'string', description: 'Cgroup namespace to use (host|private)' },
   { long: 'cidfile', kind: 'string', description: 'Write the container ID to the file' },
   { long: 'dns', kind: 'list', description: 'Set custom DNS servers' },
   { long: 'dns-option', kind: 'list', description: 'Set DNS options' },
@@ -24,6 +25,7 @@ export const CREATE_FLAGS: FlagSpec[] = [
   { long: 'hostname', short: 'h', kind: 'string', description: 'Container host name' },
   { long: 'init', kind: 'bool', description: 'Run an init inside the container that forwards signals and reaps processes' },
   { long: 'interactive', short: 'i', kind: 'bool', description: 'Keep STDIN open even if not attached' },
+  { long: 'ipc', kind: 'string', description: 'IPC mode to use' },
   { long: 'label', short: 'l', kind: 'list', description: 'Set meta data on a container' },
   { long: 'label-file', kind: 'list', description: 'Read in a line delimited file of labels' },
   { long: 'log-driver', kind: 'string', description: 'Logging driver for the container' },
@@ -40,6 +42,7 @@ export const CREATE_FLAGS: FlagSpec[] = [
   { long: 'mount', kind: 'list', description: 'Attach a filesystem mount to the container' },
   { long: 'volumes-from', kind: 'list', description: 'Mount volumes from the specified container(s)' },
   { long: 'network-alias', kind: 'list', valueName: 'list', description: 'Add network-scoped alias for the container' },
+  { long: 'pid', kind: 'string', description: 'PID namespace to use' },
   { long: 'platform', kind: 'string', description: 'Set platform if server is multi-platform capable' },
   { long: 'privileged', kind: 'bool', description: 'Give extended privileges to this container' },
   { long: 'publish', short: 'p', kind: 'list', description: "Publish a container's port(s) to the host" },
@@ -56,6 +59,8 @@ export const CREATE_FLAGS: FlagSpec[] = [
   { long: 'tmpfs', kind: 'list', description: 'Mount a tmpfs directory' },
   { long: 'tty', short: 't', kind: 'bool', description: 'Allocate a pseudo-TTY' },
   { long: 'user', short: 'u', kind: 'string', description: 'Username or UID (format: <name|uid>[:<group|gid>])' },
+  { long: 'userns', kind: 'string', description: 'User namespace to use' },
+  { long: 'uts', kind: 'string', description: 'UTS namespace to use' },
   { long: 'volume', short: 'v', kind: 'list', description: 'Bind mount a volume' },
   { long: 'workdir', short: 'w', kind: 'string', description: 'Working directory inside the container' },
 ];
@@ -195,6 +200,12 @@ export function buildCreateOptions(flags: FlagValues, args: string[], env: NodeJ
   if (runtime) host.Runtime = runtime;
   if (flags.bool('privileged')) host['Privileged'] = true;
   if (flags.bool('read-only')) host['ReadonlyRootfs'] = true;
+  const userns = flags.string('userns');
+  if (userns !== undefined) {
+    if (userns !== '' && userns !== 'host') throw new Error('--userns: invalid USER mode');
+    host['UsernsMode'] = userns;
+  }
+  namespaceFlagsInto(flags, host);
   const listInto = (flag: string, key: string): void => {
     const v = flags.list(flag);
     if (v.length > 0) host[key] = v;
@@ -274,6 +285,27 @@ export function buildCreateOptions(flags: FlagValues, args: string[], env: NodeJ
     attach,
     request,
   };
+}
+
+/** docker CLI's checks of --pid, --uts and --cgroupns (--ipc is checked by the daemon). */
+function namespaceFlagsInto(flags: { string(name: string): string | undefined }, host: HostConfig): void {
+  const pid = flags.string('pid');
+  if (pid !== undefined) {
+    if (!(pid === '' || pid === 'host' || (pid.startsWith('container:') && pid.length > 'container:'.length))) throw new Error('--pid: invalid PID mode');
+    host['PidMode'] = pid;
+  }
+  const uts = flags.string('uts');
+  if (uts !== undefined) {
+    if (uts !== '' && uts !== 'host') throw new Error('--uts: invalid UTS mode');
+    host['UTSMode'] = uts;
+  }
+  const cgroupns = flags.string('cgroupns');
+  if (cgroupns !== undefined) {
+    if (!['', 'host', 'private'].includes(cgroupns)) throw new Error('--cgroupns: invalid CGROUP mode');
+    host['CgroupnsMode'] = cgroupns;
+  }
+  const ipc = flags.string('ipc');
+  if (ipc !== undefined) host['IpcMode'] = ipc;
 }
 
 function endpointFromFlags(flags: { string(name: string): string | undefined; list(name: string): string[] }): Record<string, unknown> | undefined {

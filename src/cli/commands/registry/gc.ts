@@ -1,6 +1,5 @@
 import type { CommandSpec } from '../../argv/command-spec.js';
 // `berth registry gc` works on the storage directly, without berthd (like serve).
-import { garbageCollect } from '../../../registry/server/garbage-collect.js';
 
 export const registryGcCommand: CommandSpec = {
   path: ['registry', 'gc'],
@@ -19,6 +18,7 @@ export const registryGcCommand: CommandSpec = {
       return 1;
     }
     const dryRun = flags.bool('dry-run');
+    const { garbageCollect } = await import('../../../registry/server/garbage-collect.js');
     const result = await garbageCollect(storage, { dryRun });
     for (const d of result.eligible) ctx.out(`blob eligible for deletion: ${d}\n`);
     ctx.out(`${result.marked} blobs marked, ${result.eligible.length} blobs ${dryRun ? 'eligible for deletion' : 'deleted'} (${result.bytes} bytes)\n`);

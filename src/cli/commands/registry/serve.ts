@@ -1,8 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { CommandSpec } from '../../argv/command-spec.js';
-// The one engine-side module the CLI imports: `berth registry serve` runs the server in-process, without berthd.
-import { startRegistry } from '../../../registry/server/start-registry.js';
 
 export const registryServeCommand: CommandSpec = {
   path: ['registry', 'serve'],
@@ -24,6 +22,9 @@ export const registryServeCommand: CommandSpec = {
     const configFile = flags.string('config');
     const config = configFile ? (JSON.parse(await readFile(configFile, 'utf8')) as unknown) : {};
     const quiet = flags.bool('quiet');
+    // The one engine-side module the CLI uses (the server runs in-process, without berthd); loaded
+    // only here, so every other command starts without it.
+    const { startRegistry } = await import('../../../registry/server/start-registry.js');
     const registry = await startRegistry({
       addr: flags.string('addr') ?? '127.0.0.1:5000',
       storage,

@@ -7,7 +7,7 @@ import { renderList, resolveListFormat } from '../../format/row-format.js';
 interface DfWire {
   LayersSize?: number;
   Images?: { Id: string; RepoTags: string[] | null; Created: number; Size: number; SharedSize: number; Containers: number }[] | null;
-  Containers?: { Id: string; Names: string[]; Image: string; Command: string; State: string; Status: string; SizeRw?: number; Mounts?: unknown[] }[] | null;
+  Containers?: { Id: string; Names: string[]; Image: string; Command: string; Created: number; State: string; Status: string; SizeRw?: number; Mounts?: unknown[] }[] | null;
   Volumes?: { Name: string; UsageData?: { Size: number; RefCount: number } }[] | null;
   BuildCache?: { ID: string; Type: string; Size: number; Shared: boolean; InUse: boolean; UsageCount: number; CreatedAt?: string; LastUsedAt?: string | null }[] | null;
 }
@@ -64,19 +64,22 @@ export const systemDfCommand: CommandSpec = {
       ctx.out(renderList(dfRows(du), resolveListFormat(flags.string('format'), 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}'), headers));
       return 0;
     }
+    const since = (unixSeconds: number): string => timeAgo(new Date(unixSeconds * 1000));
     const images = (du.Images ?? []).map((i) => {
       const [repo, tag] = (i.RepoTags?.[0] ?? '<none>:<none>').split(/:(?=[^:/]*$)/);
-      return { Repository: repo ?? '<none>', Tag: tag ?? '<none>', ID: i.Id.replace(/^sha256:/, '').slice(0, 12), Size: humanSize(i.Size), SharedSize: humanSize(i.SharedSize), UniqueSize: humanSize(i.Size - i.SharedSize), Containers: String(i.Containers) };
+      return { Repository: repo ?? '<none>', Tag: tag ?? '<none>', ID: i.Id.replace(/^sha256:/, '').slice(0, 12), CreatedSince: since(i.Created), Size: humanSize(i.Size),
+        // docker's diskUsageImagesContext: SIZE with 3 significant digits, the shared/unique split with 4
+        SharedSize: humanSize(i.SharedSize, 4), UniqueSize: humanSize(i.Size - i.SharedSize, 4), Containers: String(i.Containers) };
     });
     ctx.out('Images space usage:\n\n');
-    ctx.out(renderList(images, resolveListFormat('table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Size}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}', ''),
-      { Repository: 'REPOSITORY', Tag: 'TAG', ID: 'IMAGE ID', Size: 'SIZE', SharedSize: 'SHARED SIZE', UniqueSize: 'UNIQUE SIZE', Containers: 'CONTAINERS' }));
+    ctx.out(renderList(images, resolveListFormat('table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}', ''),
+      { Repository: 'REPOSITORY', Tag: 'TAG', ID: 'IMAGE ID', CreatedSince: 'CREATED', Size: 'SIZE', SharedSize: 'SHARED SIZE', UniqueSize: 'UNIQUE SIZE', Containers: 'CONTAINERS' }));
     const containers = (du.Containers ?? []).map((c) => ({
-      ID: c.Id.slice(0, 12), Image: c.Image, Command: `"${c.Command.length > 20 ? `${c.Command.slice(0, 19)}…` : c.Command}"`, LocalVolumes: String((c.Mounts ?? []).length), Size: humanSize(c.SizeRw ?? 0), Status: c.Status, Names: (c.Names[0] ?? '').replace(/^\//, ''),
+      ID: c.Id.slice(0, 12), Image: c.Image, Command: `"${c.Command.length > 20 ? `${c.Command.slice(0, 19)}…` : c.Command}"`, LocalVolumes: String((c.Mounts ?? []).length), Size: humanSize(c.SizeRw ?? 0), RunningFor: since(c.Created), Status: c.Status, Names: (c.Names[0] ?? '').replace(/^\//, ''),
     }));
     ctx.out('\nContainers space usage:\n\n');
-    ctx.out(renderList(containers, resolveListFormat('table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.Size}}\t{{.Status}}\t{{.Names}}', ''),
-      { ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', LocalVolumes: 'LOCAL VOLUMES', Size: 'SIZE', Status: 'STATUS', Names: 'NAMES' }));
+    ctx.out(renderList(containers, resolveListFormat('table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.Size}}\t{{.RunningFor}}\t{{.Status}}\t{{.Names}}', ''),
+      { ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', LocalVolumes: 'LOCAL VOLUMES', Size: 'SIZE', RunningFor: 'CREATED', Status: 'STATUS', Names: 'NAMES' }));
     const volumes = (du.Volumes ?? []).map((v) => ({ Name: v.Name, Links: String(v.UsageData?.RefCount ?? 0), Size: humanSize(Math.max(0, v.UsageData?.Size ?? 0)) }));
     ctx.out('\nLocal Volumes space usage:\n\n');
     ctx.out(renderList(volumes, resolveListFormat('table {{.Name}}\t{{.Links}}\t{{.Size}}', ''), { Name: 'VOLUME NAME', Links: 'LINKS', Size: 'SIZE' }));

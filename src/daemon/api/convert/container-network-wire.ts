@@ -47,6 +47,9 @@ export function networksWire(c: ContainerRecord): Record<string, unknown> {
       wire['Aliases'] = cfg.aliases.length > 0 ? cfg.aliases : null;
       wire['DNSNames'] = [c.name, ...cfg.aliases, c.id.slice(0, 12)];
       wire['IPAMConfig'] = cfg.ipv4 !== '' ? { IPv4Address: cfg.ipv4 } : null;
+      // On a user network Docker keeps --link in the primary endpoint's settings (the links act as DNS aliases there).
+      const links = c.hostConfig.Links ?? [];
+      if (name === containerNetworkNames(c)[0] && links.length > 0) wire['Links'] = links;
     }
     out[name] = wire;
   }

@@ -3,12 +3,12 @@ import { imageOperations } from '../../../engine/concurrency/limit.js';
 import { type BuildMessage, BuildFailure, prepareBuild } from '../../../engine/build/build-image.js';
 import type { ContainerSupervisor } from '../../../engine/containers/supervisor.js';
 import type { Router } from '../router.js';
-import { queryBool, type RequestContext } from '../request-context.js';
+import { queryBool, queryFilters, type RequestContext } from '../request-context.js';
 import { commonHeaders, sendJson } from '../reply.js';
 import { pruneBuildCache } from '../../../engine/build/prune-build-cache.js';
 
 export function registerBuildRoutes(router: Router, sup: ContainerSupervisor): void {
-  router.post('/build/prune', async (rc) => sendJson(rc, 200, await pruneBuildCache(sup.ctx)));
+  router.post('/build/prune', async (rc) => sendJson(rc, 200, await pruneBuildCache(sup.ctx, { all: queryBool(rc.query, 'all'), filters: queryFilters(rc.query) })));
   router.post('/build', async (rc) => {
     const q = rc.query;
     // Context extraction and the build itself each take a slot of the image-operation limit.

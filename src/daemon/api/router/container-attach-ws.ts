@@ -45,6 +45,9 @@ export async function handleAttachWs(sup: ContainerSupervisor, ctx: RequestConte
   let detached = false;
   const pendingStdin: Buffer[] = [];
   let stdinWriter: ((d: Buffer) => void) | undefined;
+  let stdinCloser: (() => void) | undefined;
+  // moby: when the websocket goes away, a StdinOnce container's stdin is closed (so `cat` sees EOF).
+  const closesStdin = (): boolean => wantStdin && c.config.StdinOnce && !detached;
   const sink: AttachSink = {
     stdout: queryBool(ctx.query, 'stdout'),
     stderr: queryBool(ctx.query, 'stderr'),
@@ -61,9 +64,11 @@ export async function handleAttachWs(sup: ContainerSupervisor, ctx: RequestConte
       ended = true;
       if (!closed) ws.close(1000);
     },
-    connectStdin(write) {
+    connectStdin(write, close) {
       stdinWriter = write;
+      stdinCloser = close;
       for (const chunk of pendingStdin.splice(0)) write(chunk);
+      if (closed && closesStdin()) close();
     },
   };
   ws.on('message', (data) => {
@@ -82,6 +87,7 @@ export async function handleAttachWs(sup: ContainerSupervisor, ctx: RequestConte
   ws.on('close', () => {
     closed = true;
     sup.removeAttachSink(c.id, sink);
+    if (stdinCloser && closesStdin()) stdinCloser();
   });
   ws.on('error', () => {
     closed = true;

@@ -1,4 +1,5 @@
 import { invalidArgument } from '../../../errors/engine-error.js';
+import { imageOperations } from '../../../engine/concurrency/limit.js';
 import type { EngineContext } from '../../../engine/engine-context.js';
 import { pullAllTags, pullImage, wantsAllTags } from '../../../engine/images/pull.js';
 import { pushImage } from '../../../engine/images/push.js';
@@ -86,14 +87,19 @@ export async function pullFromRegistry(rc: RequestContext, ctx: EngineContext, f
   const tag = rc.query.get('tag') ?? undefined;
   const platform = rc.query.get('platform') ?? undefined;
   const pull = wantsAllTags(fromImage, tag) ? pullAllTags : pullImage;
+  // pulls take a slot of the daemon's limit for expensive image operations, so a flood of them queues
   await stream.run(() =>
-    pull(ctx, fromImage, {
-      ...(tag ? { tag } : {}),
-      ...(platform ? { platform } : {}),
-      credentials: registryAuthOf(rc),
-      progress: stream.write,
-      signal: rc.signal,
-    }),
+    imageOperations.run<unknown>(
+      () =>
+        pull(ctx, fromImage, {
+          ...(tag ? { tag } : {}),
+          ...(platform ? { platform } : {}),
+          credentials: registryAuthOf(rc),
+          progress: stream.write,
+          signal: rc.signal,
+        }),
+      rc.signal,
+    ),
   );
 }
 
@@ -103,7 +109,7 @@ export function registerRegistryRoutes(router: Router, ctx: EngineContext): void
     const stream = new LazyProgressStream(rc);
     const tag = rc.query.get('tag') ?? undefined;
     await stream.run(() =>
-      pushImage(ctx, rc.params.name ?? '', { ...(tag ? { tag } : {}), credentials: registryAuthOf(rc), progress: stream.write, signal: rc.signal }),
+      imageOperations.run(() => pushImage(ctx, rc.params.name ?? '', { ...(tag ? { tag } : {}), credentials: registryAuthOf(rc), progress: stream.write, signal: rc.signal }), rc.signal),
     );
   });
 

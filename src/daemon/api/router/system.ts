@@ -205,7 +205,7 @@ function infoBody(deps: SystemRouteDeps): Record<string, unknown> {
     ContainerdCommit: { ID: '' },
     RuncCommit: { ID: f.runtimeVersions['runc']?.replace(/^runc version /, '') ?? '' },
     InitCommit: { ID: f.initVersion.replace(/^tini version /, '') },
-    SecurityOptions: ['name=seccomp,profile=builtin', ...(f.cgroupVersion === '2' ? ['name=cgroupns'] : [])],
+    SecurityOptions: ['name=seccomp,profile=builtin', ...(s.userns ? ['name=userns'] : []), ...(f.cgroupVersion === '2' ? ['name=cgroupns'] : [])],
     CDISpecDirs: [],
     Containerd: null,
     Warnings: [...deps.warnings],

@@ -1,0 +1,397 @@
+import { createHash, type Hash } from 'node:crypto';
+import { constants } from 'node:fs';
+import { type FileHandle, chmod, link, lutimes, mkdir, open, rm, symlink, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { decompressStream, detectCompression } from '../../images/decompress.js';
+
+/** sha256 (hex) of regular files' bytes by absolute path, computed while unpacking so COPY need not read them again. */
+export type ContentHashes = Map<string, string>;
+
+/** A context entry the tar asks for that may not be written (absolute, `..`, below a non-directory…). */
+export class ContextEntryError extends Error {}
+
+/** Linux PATH_MAX: a longer path cannot be handed to a syscall at all. */
+const PATH_MAX = 4095;
+/** PAX and GNU long-name records larger than this are refused (a name never needs more). */
+const MAX_META = 1 << 20;
+/** File bytes are written in batches of about this size. */
+const WRITE_BATCH = 1 << 20;
+const FILE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
+
+type Kind = 'dir' | 'file' | 'symlink';
+
+interface Header {
+  name: string;
+  mode: number;
+  size: number;
+  mtime: number;
+  type: string;
+  linkname: string;
+}
+
+/**
+ * Unpacks a build context tar (plain or compressed) into `dir`, hashing each
+ * regular file as its bytes stream by. A small tar reader of its own rather
+ * than a general one: file bytes go from the request's chunks to the hash and
+ * to `writev` without being copied, and what it created is remembered, so an
+ * entry costs O(1) filesystem calls whatever its depth. Entry names that are
+ * absolute or climb out with `..`, or that would go below a symlink or file,
+ * are rejected; nothing is ever written through a symlink. Owners are not
+ * kept (COPY defaults to root); modes and mtimes are. A tar that ends right
+ * after the last file's bytes (the docker CLI's `-f` from outside the
+ * context) is accepted, as dockerd accepts it.
+ */
+export async function extractContext(source: Readable, dir: string): Promise<ContentHashes> {
+  const it = (source as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let have = 0;
+  let done = false;
+  while (have < 6) {
+    const r = await it.next();
+    if (r.done === true) {
+      done = true;
+      break;
+    }
+    head.push(r.value);
+    have += r.value.length;
+  }
+  async function* replay(): AsyncGenerator<Buffer> {
+    try {
+      for (const h of head) yield h;
+      if (done) return;
+      for (let r = await it.next(); r.done !== true; r = await it.next()) yield r.value;
+    } finally {
+      await it.return?.();
+    }
+  }
+  const first = Buffer.concat(head);
+  let chunks: AsyncIterable<Buffer> = replay();
+  if (detectCompression(first) !== 'none') chunks = (await decompressStream(Readable.from(replay(), { objectMode: false }))).stream;
+  const reader = new ContextTarReader(dir);
+  try {
+    for await (const chunk of chunks) {
+      const p = reader.push(chunk);
+      if (p) await p;
+    }
+    await reader.end();
+  } catch (err) {
+    await reader.abort();
+    source.destroy();
+    throw err;
+  }
+  return reader.hashes;
+}
+
+class ContextTarReader {
+  readonly hashes: ContentHashes = new Map();
+  /** What this reader created, by relative path: the only things in `root`. */
+  private readonly made = new Map<string, Kind>([['', 'dir']]);
+  private readonly dirTimes: { path: string; mtime: number }[] = [];
+  private readonly block = Buffer.alloc(512);
+  private blockFill = 0;
+  private state: 'header' | 'data' | 'pad' | 'eof' = 'header';
+  /** Bytes of the current entry's data (then padding) still to come. */
+  private remaining = 0;
+  private pad = 0;
+  private entry: Header | undefined;
+  private meta: Buffer[] | undefined;
+  private metaSize = 0;
+  /** PAX / GNU long-name overrides for the next entry. */
+  private next: { path?: string; linkpath?: string; size?: number; mtime?: number } = {};
+  private file: { fh: FileHandle; hash: Hash; path: string; pending: Buffer[]; pendingBytes: number; mode: number; mtime: number } | undefined;
+
+  constructor(private readonly root: string) {}
+
+  /** Consumes a chunk; returns a promise only when the caller must wait (a write or an entry's creation). */
+  push(chunk: Buffer): Promise<void> | undefined {
+    let off = 0;
+    while (off < chunk.length) {
+      switch (this.state) {
+        case 'eof':
+          return undefined;
+        case 'pad': {
+          const n = Math.min(this.pad, chunk.length - off);
+          this.pad -= n;
+          off += n;
+          if (this.pad === 0) this.state = 'header';
+          break;
+        }
+        case 'header': {
+          let blk: Buffer;
+          if (this.blockFill === 0 && chunk.length - off >= 512) {
+            blk = chunk.subarray(off, off + 512);
+            off += 512;
+          } else {
+            const n = Math.min(512 - this.blockFill, chunk.length - off);
+            chunk.copy(this.block, this.blockFill, off, off + n);
+            this.blockFill += n;
+            off += n;
+            if (this.blockFill < 512) break;
+            this.blockFill = 0;
+            blk = this.block;
+          }
+          const p = this.onHeader(blk);
+          if (p) return p.then(() => this.push(chunk.subarray(off)));
+          break;
+        }
+        case 'data': {
+          const n = Math.min(this.remaining, chunk.length - off);
+          const slice = chunk.subarray(off, off + n);
+          off += n;
+          this.remaining -= n;
+          const p = this.onData(slice);
+          if (p) return p.then(() => this.push(chunk.subarray(off)));
+          break;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  async end(): Promise<void> {
+    // a tar may end right after the last file's bytes (no padding, no end blocks)
+    if (this.state === 'data') throw new Error('unexpected EOF in the build context tar');
+    if (this.state === 'header' && this.blockFill !== 0) throw new Error('unexpected EOF in the build context tar');
+    for (const d of this.dirTimes.reverse()) await utimes(d.path, d.mtime, d.mtime).catch(() => undefined);
+  }
+
+  async abort(): Promise<void> {
+    const f = this.file;
+    this.file = undefined;
+    await f?.fh.close().catch(() => undefined);
+  }
+
+  private onHeader(blk: Buffer): Promise<void> | undefined {
+    if (isZero(blk)) {
+      this.state = 'eof';
+      return undefined;
+    }
+    const h = parseHeader(blk);
+    const next = this.next;
+    if (h.type === 'x' || h.type === 'g' || h.type === 'L' || h.type === 'K') {
+      if (h.size > MAX_META) throw new ContextEntryError(`invalid build context: a ${h.type} header of ${h.size} bytes`);
+      this.meta = [];
+      this.metaSize = 0;
+      this.entry = h;
+      return this.startData(h.size);
+    }
+    if (next.path !== undefined) h.name = next.path;
+    if (next.linkpath !== undefined) h.linkname = next.linkpath;
+    if (next.size !== undefined) h.size = next.size;
+    if (next.mtime !== undefined) h.mtime = next.mtime;
+    this.next = {};
+    if ((h.type === '0' || h.type === '\0' || h.type === '7') && h.name.endsWith('/')) h.type = '5';
+    this.entry = h;
+    return this.beginEntry(h);
+  }
+
+  private startData(size: number): undefined {
+    this.remaining = size;
+    this.pad = (512 - (size % 512)) % 512;
+    this.state = size > 0 ? 'data' : 'header';
+    if (size === 0) this.finishMeta();
+    return undefined;
+  }
+
+  private onData(slice: Buffer): Promise<void> | undefined {
+    const f = this.file;
+    if (this.meta) {
+      this.meta.push(slice);
+      this.metaSize += slice.length;
+    } else if (f) {
+      f.hash.update(slice);
+      f.pending.push(slice);
+      f.pendingBytes += slice.length;
+    }
+    if (this.remaining > 0) {
+      if (f && f.pendingBytes >= WRITE_BATCH) return this.flush(f);
+      return undefined;
+    }
+    this.state = this.pad > 0 ? 'pad' : 'header';
+    if (this.meta) {
+      this.finishMeta();
+      return undefined;
+    }
+    if (f) return this.finishFile(f);
+    return undefined;
+  }
+
+  private async flush(f: NonNullable<ContextTarReader['file']>): Promise<void> {
+    const bufs = f.pending;
+    f.pending = [];
+    f.pendingBytes = 0;
+    await f.fh.writev(bufs);
+  }
+
+  private async finishFile(f: NonNullable<ContextTarReader['file']>): Promise<void> {
+    this.file = undefined;
+    try {
+      if (f.pending.length > 0) await f.fh.writev(f.pending);
+      await f.fh.chmod(f.mode);
+      await f.fh.utimes(f.mtime, f.mtime);
+    } finally {
+      await f.fh.close();
+    }
+    this.hashes.set(f.path, f.hash.digest('hex'));
+  }
+
+  private finishMeta(): void {
+    const h = this.entry as Header;
+    const data = Buffer.concat(this.meta ?? []);
+    this.meta = undefined;
+    if (h.type === 'L') this.next.path = cString(data);
+    else if (h.type === 'K') this.next.linkpath = cString(data);
+    else if (h.type === 'x') Object.assign(this.next, parsePax(data));
+  }
+
+  private async beginEntry(h: Header): Promise<void> {
+    const name = h.name;
+    if (name.startsWith('/')) throw new ContextEntryError(`invalid build context: absolute path ${JSON.stringify(name)} in the context tar`);
+    const parts = name.split('/').filter((p) => p !== '' && p !== '.');
+    if (parts.includes('..')) throw new ContextEntryError(`invalid build context: path ${JSON.stringify(name)} escapes the context`);
+    const isFile = h.type === '0' || h.type === '\0' || h.type === '7';
+    if (parts.length === 0 || !['0', '\0', '7', '1', '2', '5'].includes(h.type)) {
+      // the root itself; devices, fifos and the like have no place in a build context
+      this.startData(isFile ? h.size : 0);
+      return;
+    }
+    const rel = parts.join('/');
+    const path = join(this.root, rel);
+    if (Buffer.byteLength(path) > PATH_MAX) throw new ContextEntryError(`invalid build context: path ${JSON.stringify(name.slice(0, 200))}… is longer than PATH_MAX`);
+    await this.ensureParent(rel, name);
+    const old = this.made.get(rel);
+    const mtime = h.mtime;
+    switch (h.type) {
+      case '5': {
+        if (old !== 'dir') {
+          if (old) await rm(path, { recursive: true, force: true });
+          await mkdir(path, { mode: 0o755 });
+          this.made.set(rel, 'dir');
+        }
+        await chmod(path, h.mode);
+        this.dirTimes.push({ path, mtime });
+        this.startData(0);
+        return;
+      }
+      case '2':
+        if (old) await rm(path, { recursive: true, force: true });
+        await symlink(h.linkname, path);
+        this.made.set(rel, 'symlink');
+        await lutimes(path, mtime, mtime).catch(() => undefined);
+        this.startData(0);
+        return;
+      case '1': {
+        const target = h.linkname.split('/').filter((p) => p !== '' && p !== '.');
+        if (target.includes('..') || h.linkname.startsWith('/') || this.made.get(target.join('/')) !== 'file') {
+          throw new ContextEntryError(`invalid build context: link ${JSON.stringify(name)} escapes the context`);
+        }
+        if (old) await rm(path, { recursive: true, force: true });
+        await link(join(this.root, ...target), path);
+        this.made.set(rel, 'file');
+        const known = this.hashes.get(join(this.root, ...target));
+        if (known !== undefined) this.hashes.set(path, known);
+        this.startData(0);
+        return;
+      }
+      default: {
+        if (old) await rm(path, { recursive: true, force: true });
+        const fh = await open(path, FILE_FLAGS, 0o600);
+        this.made.set(rel, 'file');
+        this.file = { fh, hash: createHash('sha256'), path, pending: [], pendingBytes: 0, mode: h.mode, mtime };
+        this.startData(h.size);
+        if (h.size === 0) await this.finishFile(this.file);
+      }
+    }
+  }
+
+  /** Makes the entry's missing parents; they must be directories this reader made (never symlinks). */
+  private async ensureParent(rel: string, name: string): Promise<void> {
+    const slash = rel.lastIndexOf('/');
+    if (slash < 0) return;
+    const parent = rel.slice(0, slash);
+    const kind = this.made.get(parent);
+    if (kind === 'dir') return;
+    if (kind !== undefined) throw new ContextEntryError(`invalid build context: ${JSON.stringify(name)} is below a non-directory`);
+    // find the deepest known ancestor, then create downward
+    const missing: string[] = [parent];
+    let cur = parent;
+    for (;;) {
+      const i = cur.lastIndexOf('/');
+      cur = i < 0 ? '' : cur.slice(0, i);
+      const k = this.made.get(cur);
+      if (k === 'dir') break;
+      if (k !== undefined) throw new ContextEntryError(`invalid build context: ${JSON.stringify(name)} is below a non-directory`);
+      missing.push(cur);
+    }
+    for (const d of missing.reverse()) {
+      await mkdir(join(this.root, d), { mode: 0o755 });
+      this.made.set(d, 'dir');
+    }
+  }
+}
+
+function isZero(b: Buffer): boolean {
+  for (let i = 0; i < 512; i++) if (b[i] !== 0) return false;
+  return true;
+}
+
+function cString(b: Buffer): string {
+  const z = b.indexOf(0);
+  return b.toString('utf8', 0, z < 0 ? b.length : z);
+}
+
+function octal(b: Buffer, start: number, len: number): number {
+  // base-256 (GNU) for large values
+  if (((b[start] ?? 0) & 0x80) !== 0) {
+    let v = (b[start] ?? 0) & 0x7f;
+    for (let i = start + 1; i < start + len; i++) v = v * 256 + (b[i] ?? 0);
+    return v;
+  }
+  const s = b.toString('latin1', start, start + len).replace(/\0.*$/s, '').trim();
+  if (s === '') return 0;
+  if (!/^[0-7]+$/.test(s)) throw new Error('archive/tar: invalid tar header');
+  return parseInt(s, 8);
+}
+
+function parseHeader(b: Buffer): Header {
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : (b[i] as number);
+  if (octal(b, 148, 8) !== sum) throw new Error('archive/tar: invalid tar header');
+  let name = cString(b.subarray(0, 100));
+  const ustar = b.toString('latin1', 257, 263) === 'ustar\0';
+  if (ustar) {
+    const prefix = cString(b.subarray(345, 500));
+    if (prefix !== '') name = `${prefix}/${name}`;
+  }
+  return {
+    name,
+    mode: octal(b, 100, 8) & 0o7777,
+    size: octal(b, 124, 12),
+    mtime: octal(b, 136, 12),
+    type: String.fromCharCode(b[156] ?? 0),
+    linkname: cString(b.subarray(157, 257)),
+  };
+}
+
+function parsePax(data: Buffer): { path?: string; linkpath?: string; size?: number; mtime?: number } {
+  const out: { path?: string; linkpath?: string; size?: number; mtime?: number } = {};
+  let off = 0;
+  while (off < data.length) {
+    const sp = data.indexOf(0x20, off);
+    if (sp < 0) break;
+    const len = Number(data.toString('latin1', off, sp));
+    if (!Number.isInteger(len) || len <= 0 || off + len > data.length) throw new Error('archive/tar: invalid tar header');
+    const rec = data.toString('utf8', sp + 1, off + len - 1);
+    off += len;
+    const eq = rec.indexOf('=');
+    if (eq < 0) continue;
+    const key = rec.slice(0, eq);
+    const value = rec.slice(eq + 1);
+    if (key === 'path') out.path = value;
+    else if (key === 'linkpath') out.linkpath = value;
+    else if (key === 'size' && /^\d+$/.test(value)) out.size = Number(value);
+    else if (key === 'mtime' && Number.isFinite(Number(value))) out.mtime = Number(value);
+  }
+  return out;
+}
