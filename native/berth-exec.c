@@ -324,7 +324,7 @@ static void compile_seccomp(int fd) {
 /* Reads a whole BPF program from fd (at its start) into S.prog. */
 static int read_prog(int fd) {
 	struct stat st;
-	if (fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size % (off_t)sizeof(struct sock_filter) != 0 || st.st_size > (1 << 20)) return -1;
+	if (fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size % (off_t)sizeof(struct sock_filter) != 0 || st.st_size > (off_t)(65535 * sizeof(struct sock_filter))) return -1;
 	struct sock_filter *f = malloc((size_t)st.st_size);
 	if (!f) return -1;
 	if (pread(fd, f, (size_t)st.st_size, 0) != st.st_size) { free(f); return -1; }

@@ -8,15 +8,22 @@
  * It binds the host port itself and reports on fd 3 (a pipe from berthd),
  * one line, then closes it:
  *   "ok <port>\n"              bound (the chosen port when 0 was asked)
- *   "err <errno> <message>\n"  bind/listen failed
- * It dies with berthd (PR_SET_PDEATHSIG) and exits on SIGTERM.
+ *   "err <errno> <message>\n"  bind/listen failed (exit 1), or bad arguments
+ *                              (errno 22, usage on stderr, exit 2)
+ * It dies with berthd (PR_SET_PDEATHSIG; if berthd is gone before that took
+ * effect, writing the report fails with EPIPE and it exits) and on SIGTERM.
  *
  * TCP: every accepted connection gets a connection to the container and two
  * pipes; bytes move socket → pipe → socket with splice(2), never through
  * user space. A half-close (EOF one way) is passed on with shutdown(SHUT_WR)
- * once that direction's pipe is drained, as docker-proxy's CloseWrite.
+ * once that direction's pipe is drained, as docker-proxy's CloseWrite. An
+ * error on either side ends both. A busy connection moves at most
+ * PUMP_ROUNDS rounds per turn so others are served too; out of descriptors,
+ * accepting pauses instead of spinning.
  * UDP: one connected socket to the container per client address, dropped
- * after 90 s without traffic (docker-proxy's UDPConnTrackTimeout).
+ * after 90 s without traffic (docker-proxy's UDPConnTrackTimeout); at most
+ * UDP_MAX_FLOWS of them (fewer under a low RLIMIT_NOFILE), the least
+ * recently used one giving way to a new client.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,6 +38,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,6 +47,7 @@
 #define UDP_IDLE_SECONDS 90
 #define UDP_MAX_FLOWS 4096
 #define MAX_EVENTS 256
+#define UDP_BATCH 256 /* datagrams per readiness event, so a flood one way does not starve the other or the expiry */
 
 /* ---- arguments and addresses ---- */
 
@@ -77,22 +86,44 @@ static int parse_addr(const char *ip, int port, struct addr *out)
 	return -1;
 }
 
+static void fail_bind(int err) __attribute__((noreturn));
+static int bound_port(int fd);
+
 static int ready_fd = 3;
 
-static void report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void report(const char *fmt, ...)
+/*
+ * Writes the one report line on fd 3 and closes it. -1 when berthd did not
+ * get it: EPIPE means the reading end is gone (berthd died, possibly before
+ * PR_SET_PDEATHSIG took effect, or gave up waiting), so nobody would ever stop
+ * this process.
+ */
+static int report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int report(const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
 	va_start(ap, fmt);
 	int n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	int rc = 0;
 	if (ready_fd >= 0 && n > 0) {
-		ssize_t w = write(ready_fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
-		(void)w;
+		size_t len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
+		ssize_t w;
+		do w = write(ready_fd, line, len);
+		while (w < 0 && errno == EINTR);
+		if (w != (ssize_t)len) rc = -1;
 		close(ready_fd);
 	}
 	ready_fd = -1;
+	return rc;
+}
+
+/* "ok PORT": berthd may now rely on the port; exit at once if it is not there to hear it. */
+static void report_ready(int fd)
+{
+	int port = bound_port(fd);
+	if (port < 0) fail_bind(errno);
+	if (report("ok %d\n", port) < 0) _exit(1);
 }
 
 static void fail_bind(int err)
@@ -132,6 +163,13 @@ static int bind_host(int type, const struct addr *a)
 
 static int epfd = -1;
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* ---- TCP ---- */
 
 struct conn;
@@ -150,12 +188,20 @@ struct conn {
 	int client, upstream;
 	int connecting;
 	int dead; /* freed after the current batch of events: another event of it may follow */
-	struct conn *next_dead;
+	int queued; /* on the ready list */
+	struct conn *next_dead, *next_ready;
 	struct half up, down; /* client → upstream, upstream → client */
 };
 
 static struct addr target;
 static struct conn *dead_conns;
+/* Connections that used up their turn with bytes still moving: continued after the current batch, so one fast transfer cannot starve the others. */
+static struct conn *ready_conns;
+#define PUMP_ROUNDS 16
+static int listen_fd = -1;
+static int accept_paused; /* out of fds/memory: the listener is out of the epoll set until one is freed or a pause passed */
+static int64_t accept_paused_at;
+#define ACCEPT_PAUSE_MS 100
 
 /* Empty pipes of finished connections, reused as Go's splice does: saves pipe2/close per connection. */
 #define PIPE_POOL 64
@@ -206,6 +252,16 @@ static void conn_free(struct conn *c)
 	dead_conns = c;
 }
 
+static void accept_pause(int on)
+{
+	if (accept_paused == on) return;
+	struct epoll_event e = {.events = on ? 0 : EPOLLIN, .data.ptr = &listen_fd};
+	if (epoll_ctl(epfd, EPOLL_CTL_MOD, listen_fd, &e) == 0) {
+		accept_paused = on;
+		accept_paused_at = now_ms();
+	}
+}
+
 static void reap_dead(void)
 {
 	while (dead_conns) {
@@ -216,10 +272,11 @@ static void reap_dead(void)
 }
 
 
-/* Moves what can move now; -1 when the connection is broken. */
+/* Moves what can move now, at most PUMP_ROUNDS rounds: 1 when more may move at once, -1 when the connection is broken. */
 static int pump(struct half *h)
 {
-	for (;;) {
+	int more = 0;
+	for (int round = 0;; round++) {
 		int progress = 0;
 		if (!h->eof && h->inpipe < h->cap) {
 			ssize_t n = splice(h->src, NULL, h->pipe[1], NULL, h->cap - h->inpipe, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
@@ -253,22 +310,52 @@ static int pump(struct half *h)
 		}
 		if (!progress)
 			break;
+		if (round + 1 >= PUMP_ROUNDS) {
+			more = 1;
+			break;
+		}
 	}
 	if (h->eof && h->inpipe == 0 && !h->shut) {
 		shutdown(h->dst, SHUT_WR);
 		h->shut = 1;
 	}
-	return 0;
+	return more;
 }
 
 /*
  * Both fds are in the epoll set edge-triggered for reading and writing, so
  * every event pumps both ways until nothing moves; the set never changes.
+ * A side that fails (reset, timeout: EPOLLERR) ends the whole connection,
+ * also when no splice would notice it: e.g. a client that half-closed and
+ * then reset, with the container silent, would otherwise hold the
+ * connection (2 sockets, 4 pipe fds) for as long as the container does.
  */
-static void conn_step(struct conn *c)
+static void conn_step(struct conn *c, uint32_t events)
 {
-	if (pump(&c->up) < 0 || pump(&c->down) < 0 || (c->up.shut && c->down.shut))
+	int up = 0, down = 0;
+	/* What was received before the error still moves first. */
+	if ((up = pump(&c->up)) < 0 || (down = pump(&c->down)) < 0 || (events & EPOLLERR) || (c->up.shut && c->down.shut)) {
 		conn_free(c);
+		return;
+	}
+	if ((up || down) && !c->queued) {
+		c->queued = 1;
+		c->next_ready = ready_conns;
+		ready_conns = c;
+	}
+}
+
+/* Gives every connection that used up its turn another; dead ones leave the list before they are freed. */
+static void run_ready(void)
+{
+	struct conn *list = ready_conns;
+	ready_conns = NULL;
+	while (list) {
+		struct conn *c = list;
+		list = c->next_ready;
+		c->queued = 0;
+		if (!c->dead) conn_step(c, 0);
+	}
 }
 
 static int watch(int fd, void *ptr)
@@ -284,11 +371,13 @@ static void tcp_accept(int lfd)
 		if (cfd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-				/* Out of descriptors or memory: back off instead of spinning on the still-readable listener. */
-				struct timespec pause = {0, 50 * 1000 * 1000};
-				nanosleep(&pause, NULL);
-			}
+			/*
+			 * Out of descriptors or memory: the level-triggered listener would
+			 * wake us at once again. Take it out of the set until a connection
+			 * ends or a moment passed; the others keep flowing meanwhile.
+			 */
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+				accept_pause(1);
 			return;
 		}
 		struct conn *c = calloc(1, sizeof(*c));
@@ -302,7 +391,13 @@ static void tcp_accept(int lfd)
 		setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		c->upstream = socket(target.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (c->upstream < 0 || new_pipe(&c->up) < 0 || new_pipe(&c->down) < 0) {
+			int err = errno;
 			conn_free(c);
+			/* Out of descriptors: leave the rest in the backlog rather than accept and drop them all. */
+			if (err == EMFILE || err == ENFILE || err == ENOMEM) {
+				accept_pause(1);
+				return;
+			}
 			continue;
 		}
 		setsockopt(c->upstream, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -318,7 +413,7 @@ static void tcp_accept(int lfd)
 	}
 }
 
-static void tcp_event(struct conn *c)
+static void tcp_event(struct conn *c, uint32_t events)
 {
 	if (c->dead) return;
 	if (c->connecting) {
@@ -333,46 +428,64 @@ static void tcp_event(struct conn *c)
 			conn_free(c);
 			return;
 		}
+		events &= ~(uint32_t)EPOLLERR; /* SO_ERROR said the upstream is fine */
 	}
-	conn_step(c);
+	conn_step(c, events);
 }
 
 static void run_tcp(const struct addr *host)
 {
-	int lfd = bind_host(SOCK_STREAM, host);
-	report("ok %d\n", bound_port(lfd));
-	static int listen_tag;
-	struct epoll_event e = {.events = EPOLLIN, .data.ptr = &listen_tag};
-	epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &e);
+	int lfd = listen_fd = bind_host(SOCK_STREAM, host);
+	struct epoll_event e = {.events = EPOLLIN, .data.ptr = &listen_fd};
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &e) < 0) fail_bind(errno);
+	report_ready(lfd);
 	struct epoll_event evs[MAX_EVENTS];
 	for (;;) {
-		int n = epoll_wait(epfd, evs, MAX_EVENTS, -1);
+		int n = epoll_wait(epfd, evs, MAX_EVENTS, ready_conns ? 0 : accept_paused ? ACCEPT_PAUSE_MS : -1);
 		if (n < 0) {
 			if (errno == EINTR) continue;
 			exit(1);
 		}
+		int ended = 0;
 		for (int i = 0; i < n; i++) {
-			if (evs[i].data.ptr == &listen_tag)
+			if (evs[i].data.ptr == &listen_fd) {
 				tcp_accept(lfd);
-			else
-				tcp_event(evs[i].data.ptr);
+			} else {
+				struct conn *c = evs[i].data.ptr;
+				tcp_event(c, evs[i].events);
+				ended |= c->dead;
+			}
 		}
+		run_ready();
+		/* A connection that ended gave descriptors back, or the pause is over. */
+		if (accept_paused && (ended || now_ms() - accept_paused_at >= ACCEPT_PAUSE_MS)) accept_pause(0);
 		reap_dead();
 	}
 }
 
 /* ---- UDP ---- */
 
+/*
+ * Flows are found by client address in a hash table and kept in LRU order
+ * (most recent first), so expiry looks at the old end only and a flood of
+ * source addresses evicts the least recently used flow instead of growing
+ * without bound: at most max_flows sockets (UDP_MAX_FLOWS, less when
+ * RLIMIT_NOFILE is lower) and their memory.
+ */
 struct flow {
 	struct sockaddr_storage client;
 	socklen_t client_len;
-	int fd; /* connected to the container */
+	int fd; /* connected to the container; -1 once dropped */
 	time_t last;
-	struct flow *next;
+	struct flow *hnext;       /* hash chain */
+	struct flow *newer, *older; /* LRU list */
 };
 
-static struct flow *flows;
-static int nflows;
+#define FLOW_BUCKETS 8192 /* a power of two */
+static struct flow *flow_table[FLOW_BUCKETS];
+static struct flow *newest, *oldest;
+static struct flow *dead_flows; /* dropped during this batch of events (chained by hnext): freed after it */
+static int nflows, max_flows = UDP_MAX_FLOWS;
 static int udp_listen_fd = -1;
 static unsigned char dgram[65536];
 
@@ -383,44 +496,99 @@ static time_t now_s(void)
 	return ts.tv_sec;
 }
 
-static void flow_drop(struct flow **link)
+static uint32_t flow_hash(const struct sockaddr_storage *a, socklen_t len)
 {
-	struct flow *f = *link;
-	*link = f->next;
-	epoll_ctl(epfd, EPOLL_CTL_DEL, f->fd, NULL);
+	uint32_t h = 2166136261u; /* FNV-1a */
+	const unsigned char *p = (const unsigned char *)a;
+	for (socklen_t i = 0; i < len; i++) h = (h ^ p[i]) * 16777619u;
+	return h & (FLOW_BUCKETS - 1);
+}
+
+static void lru_unlink(struct flow *f)
+{
+	if (f->newer) f->newer->older = f->older;
+	else newest = f->older;
+	if (f->older) f->older->newer = f->newer;
+	else oldest = f->newer;
+	f->newer = f->older = NULL;
+}
+
+static void lru_push(struct flow *f)
+{
+	f->older = newest;
+	f->newer = NULL;
+	if (newest) newest->newer = f;
+	newest = f;
+	if (!oldest) oldest = f;
+}
+
+static void flow_touch(struct flow *f)
+{
+	f->last = now_s();
+	if (newest != f) {
+		lru_unlink(f);
+		lru_push(f);
+	}
+}
+
+/* Closes the flow's socket (which leaves the epoll set) now; frees it after the current batch of events. */
+static void flow_drop(struct flow *f)
+{
+	struct flow **link = &flow_table[flow_hash(&f->client, f->client_len)];
+	while (*link != f) link = &(*link)->hnext;
+	*link = f->hnext;
+	lru_unlink(f);
 	close(f->fd);
-	free(f);
+	f->fd = -1;
+	f->hnext = dead_flows;
+	dead_flows = f;
 	nflows--;
+}
+
+static void reap_flows(void)
+{
+	while (dead_flows) {
+		struct flow *f = dead_flows;
+		dead_flows = f->hnext;
+		free(f);
+	}
 }
 
 static struct flow *flow_for(const struct sockaddr_storage *from, socklen_t len)
 {
-	for (struct flow *f = flows; f; f = f->next)
+	if (len > sizeof(*from)) return NULL;
+	uint32_t b = flow_hash(from, len);
+	for (struct flow *f = flow_table[b]; f; f = f->hnext)
 		if (f->client_len == len && memcmp(&f->client, from, len) == 0)
 			return f;
-	if (nflows >= UDP_MAX_FLOWS)
-		return NULL;
+	if (nflows >= max_flows && oldest)
+		flow_drop(oldest);
 	struct flow *f = calloc(1, sizeof(*f));
 	if (!f) return NULL;
 	f->fd = socket(target.ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (f->fd < 0 || connect(f->fd, (struct sockaddr *)&target.ss, target.len) < 0) {
+	if (f->fd < 0 && (errno == EMFILE || errno == ENFILE) && oldest) {
+		/* Fewer descriptors than thought: give the oldest flow's up. */
+		flow_drop(oldest);
+		f->fd = socket(target.ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	}
+	struct epoll_event e = {.events = EPOLLIN, .data.ptr = f};
+	if (f->fd < 0 || connect(f->fd, (struct sockaddr *)&target.ss, target.len) < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, f->fd, &e) < 0) {
 		if (f->fd >= 0) close(f->fd);
 		free(f);
 		return NULL;
 	}
 	memcpy(&f->client, from, len);
 	f->client_len = len;
-	struct epoll_event e = {.events = EPOLLIN, .data.ptr = f};
-	epoll_ctl(epfd, EPOLL_CTL_ADD, f->fd, &e);
-	f->next = flows;
-	flows = f;
+	f->hnext = flow_table[b];
+	flow_table[b] = f;
+	lru_push(f);
 	nflows++;
 	return f;
 }
 
 static void udp_from_clients(void)
 {
-	for (;;) {
+	for (int i = 0; i < UDP_BATCH; i++) {
 		struct sockaddr_storage from;
 		socklen_t len = sizeof(from);
 		ssize_t n = recvfrom(udp_listen_fd, dgram, sizeof(dgram), 0, (struct sockaddr *)&from, &len);
@@ -430,7 +598,7 @@ static void udp_from_clients(void)
 		}
 		struct flow *f = flow_for(&from, len);
 		if (!f) continue;
-		f->last = now_s();
+		flow_touch(f);
 		ssize_t w = send(f->fd, dgram, (size_t)n, 0);
 		(void)w; /* a datagram the container does not take is lost, as on the wire */
 	}
@@ -438,13 +606,13 @@ static void udp_from_clients(void)
 
 static void udp_from_container(struct flow *f)
 {
-	for (;;) {
+	for (int i = 0; i < UDP_BATCH && f->fd >= 0; i++) {
 		ssize_t n = recv(f->fd, dgram, sizeof(dgram), 0);
 		if (n < 0) {
 			if (errno == EINTR) continue;
 			return; /* EAGAIN; ECONNREFUSED (nothing listens yet) is not fatal for the flow */
 		}
-		f->last = now_s();
+		flow_touch(f);
 		ssize_t w = sendto(udp_listen_fd, dgram, (size_t)n, 0, (struct sockaddr *)&f->client, f->client_len);
 		(void)w;
 	}
@@ -452,14 +620,18 @@ static void udp_from_container(struct flow *f)
 
 static void run_udp(const struct addr *host)
 {
+	/* Each flow holds a descriptor: stay clear of the limit (listener, epoll, stdio and some slack). */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)UDP_MAX_FLOWS + 64)
+		max_flows = rl.rlim_cur > 128 ? (int)rl.rlim_cur - 64 : 64;
 	udp_listen_fd = bind_host(SOCK_DGRAM, host);
-	report("ok %d\n", bound_port(udp_listen_fd));
 	static int listen_tag;
 	struct epoll_event e = {.events = EPOLLIN, .data.ptr = &listen_tag};
-	epoll_ctl(epfd, EPOLL_CTL_ADD, udp_listen_fd, &e);
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, udp_listen_fd, &e) < 0) fail_bind(errno);
+	report_ready(udp_listen_fd);
 	struct epoll_event evs[MAX_EVENTS];
 	for (;;) {
-		int n = epoll_wait(epfd, evs, MAX_EVENTS, flows ? 1000 : -1);
+		int n = epoll_wait(epfd, evs, MAX_EVENTS, nflows ? 1000 : -1);
 		if (n < 0 && errno != EINTR) exit(1);
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.ptr == &listen_tag)
@@ -468,12 +640,9 @@ static void run_udp(const struct addr *host)
 				udp_from_container(evs[i].data.ptr);
 		}
 		time_t now = now_s();
-		for (struct flow **link = &flows; *link;) {
-			if (now - (*link)->last >= UDP_IDLE_SECONDS)
-				flow_drop(link);
-			else
-				link = &(*link)->next;
-		}
+		while (oldest && now - oldest->last >= UDP_IDLE_SECONDS)
+			flow_drop(oldest);
+		reap_flows();
 	}
 }
 
@@ -485,48 +654,70 @@ static void on_term(int sig)
 	_exit(0);
 }
 
-static void usage(void)
+/* Bad arguments: usage (and what was wrong) on stderr, "err 22 …" on fd 3, exit 2. */
+static void usage(const char *why, const char *what) __attribute__((noreturn));
+static void usage(const char *why, const char *what)
 {
 	fprintf(stderr, "usage: berth-proxy -proto tcp|udp -host-ip IP -host-port N -container-ip IP -container-port N\n");
+	if (why) fprintf(stderr, "berth-proxy: %s%s%s\n", why, what ? ": " : "", what ? what : "");
+	report("err %d invalid arguments: %s%s%s\n", EINVAL, why ? why : "usage", what ? " " : "", what ? what : "");
 	exit(2);
+}
+
+/* A port number, decimal, 0-65535 (0 only where allowed); -1 otherwise. */
+static int parse_port(const char *v, int allow_zero)
+{
+	if (v[0] < '0' || v[0] > '9' || strlen(v) > 5) return -1;
+	char *end;
+	long n = strtol(v, &end, 10);
+	if (*end != '\0' || n > 65535 || (n == 0 && !allow_zero)) return -1;
+	return (int)n;
 }
 
 int main(int argc, char **argv)
 {
 	const char *proto = "tcp", *host_ip = "", *container_ip = NULL;
 	int host_port = -1, container_port = -1;
+	/* fd 3 first, so that even bad arguments are reported there. */
+	if (fcntl(ready_fd, F_GETFD) < 0) ready_fd = -1;
+	else fcntl(ready_fd, F_SETFD, FD_CLOEXEC);
+	/* Ignored before the first write that may hit a closed pipe or socket (fd 3, splice, sendto). */
+	signal(SIGPIPE, SIG_IGN);
 	for (int i = 1; i < argc; i++) {
 		const char *k = argv[i];
-		if (i + 1 >= argc) usage();
+		if (i + 1 >= argc) usage("missing value", k);
 		const char *v = argv[++i];
 		/* docker-proxy's flags take one or two dashes; so do ours. */
 		if (k[0] == '-' && k[1] == '-') k++;
 		if (strcmp(k, "-proto") == 0) proto = v;
 		else if (strcmp(k, "-host-ip") == 0) host_ip = v;
-		else if (strcmp(k, "-host-port") == 0) host_port = atoi(v);
-		else if (strcmp(k, "-container-ip") == 0) container_ip = v;
-		else if (strcmp(k, "-container-port") == 0) container_port = atoi(v);
-		else usage();
+		else if (strcmp(k, "-host-port") == 0) {
+			if ((host_port = parse_port(v, 1)) < 0) usage("bad -host-port", v);
+		} else if (strcmp(k, "-container-ip") == 0) container_ip = v;
+		else if (strcmp(k, "-container-port") == 0) {
+			if ((container_port = parse_port(v, 0)) < 0) usage("bad -container-port", v);
+		} else usage("unknown flag", argv[i - 1]);
 	}
-	if (fcntl(ready_fd, F_GETFD) < 0) ready_fd = -1;
-	else fcntl(ready_fd, F_SETFD, FD_CLOEXEC);
-	if (!container_ip || host_port < 0 || container_port < 0 || (strcmp(proto, "tcp") != 0 && strcmp(proto, "udp") != 0))
-		usage();
+	if (strcmp(proto, "tcp") != 0 && strcmp(proto, "udp") != 0) usage("bad -proto", proto);
+	if (!container_ip) usage("missing -container-ip", NULL);
+	if (host_port < 0) usage("missing -host-port", NULL);
+	if (container_port < 0) usage("missing -container-port", NULL);
+	struct addr host;
+	if (parse_addr(host_ip, host_port, &host) < 0) usage("bad -host-ip", host_ip);
+	if (parse_addr(container_ip, container_port, &target) < 0) usage("bad -container-ip", container_ip);
 
-	/* Dies with berthd; a parent gone before prctl took effect (reparented) means exit now. */
+	/*
+	 * Dies with berthd. A parent gone before prctl took effect is seen as a
+	 * new parent (init or a subreaper) here, or at the latest as EPIPE when
+	 * the readiness line is written (report_ready).
+	 */
 	pid_t parent = getppid();
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != parent) return 0;
-	signal(SIGPIPE, SIG_IGN);
 	struct sigaction sa = {.sa_handler = on_term};
+	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-
-	struct addr host;
-	if (parse_addr(host_ip, host_port, &host) < 0 || parse_addr(container_ip, container_port, &target) < 0) {
-		report("err %d invalid address\n", EINVAL);
-		return 2;
-	}
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (epfd < 0) fail_bind(errno);
 	if (strcmp(proto, "tcp") == 0) run_tcp(&host);

@@ -19,6 +19,8 @@ export interface ContentStore {
   /** Writes `source` as a blob; rejects with invalid_argument if `expected` digest/size do not match. */
   ingest(source: Readable | Buffer, expected?: { digest?: string; size?: number }): Promise<BlobInfo>;
   delete(digest: string): Promise<void>;
+  /** Digests of all published blobs (for garbage collection). */
+  list(): Promise<string[]>;
   /** Path of a published blob (for zero-copy reads). */
   pathOf(digest: string): string;
 }

@@ -41,6 +41,7 @@ import { registerVolumeRoutes } from './api/router/volumes.js';
 import { registerNetworkRoutes } from './api/router/networks.js';
 import { registerArchiveRoutes } from './api/router/archive.js';
 import { registerSystemDfRoutes } from './api/router/system-df.js';
+import { removeOrphanLayers } from '../engine/images/orphan-layers.js';
 
 /** The composition root: reads flags and env, wires implementations, owns signals. */
 async function main(): Promise<void> {
@@ -134,6 +135,8 @@ async function main(): Promise<void> {
     await network.init();
   }
   await reconcileContainers(sup);
+  // Nothing is in flight yet: layers no image or container needs (a failed or interrupted pull's) go now.
+  await removeOrphanLayers(ctx, { unnamedBlobs: true }).catch((err: unknown) => log.warn('removing unreferenced layers failed', { error: (err as Error).message }));
   const stopHealthMonitors = startHealthMonitors(sup);
   await network?.reconcile();
   // After the network is reconciled: policy restarts connect fresh endpoints.

@@ -33,6 +33,8 @@ export interface PortProxyTarget {
 }
 
 const UDP_IDLE_MS = 90_000;
+/** Flows (one socket each) per UDP port; past it the least recently used one goes, as in berth-proxy. */
+const UDP_MAX_FLOWS = 4096;
 
 /**
  * native/build/berth-proxy (splice(2) relay, one process per port as
@@ -171,13 +173,21 @@ async function startUdp(t: PortProxyTarget): Promise<PortProxy> {
     if (t.holdOnly === true) return;
     const key = `${rinfo.address}:${rinfo.port}`;
     let flow = flows.get(key);
-    if (!flow) {
+    if (flow) {
+      flows.delete(key); // re-inserted below: the Map's order is least recently used first
+    } else {
+      if (flows.size >= UDP_MAX_FLOWS) {
+        const [oldKey, old] = flows.entries().next().value as [string, { sock: UdpSocket; timer: NodeJS.Timeout }];
+        clearTimeout(old.timer);
+        old.sock.close();
+        flows.delete(oldKey);
+      }
       const sock = createSocket(t.containerIp.includes(':') ? 'udp6' : 'udp4');
       sock.on('message', (reply) => server.send(reply, rinfo.port, rinfo.address));
       sock.on('error', () => undefined);
       flow = { sock, timer: setTimeout(() => undefined, 0) };
-      flows.set(key, flow);
     }
+    flows.set(key, flow);
     clearTimeout(flow.timer);
     const current = flow;
     current.timer = setTimeout(() => {

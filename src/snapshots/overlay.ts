@@ -70,6 +70,10 @@ export class OverlaySnapshotter implements Snapshotter {
     await rm(doomed, { recursive: true, force: true });
   }
 
+  async listLayers(): Promise<string[]> {
+    return (await readdir(this.root)).filter((n) => /^[a-f0-9]{64}$/.test(n)).map((n) => `sha256:${n}`);
+  }
+
   async prepareWritable(rwDir: string, chainIds: readonly string[]): Promise<MountDescription[]> {
     const upper = join(rwDir, 'upper');
     const work = join(rwDir, 'work');

@@ -20,6 +20,8 @@ export interface Snapshotter {
   /** Directory holding an unpacked layer (read-only by convention). */
   layerDir(chainId: string): string;
   removeLayer(chainId: string): Promise<void>;
+  /** Chain ids of all published layer snapshots (for garbage collection). */
+  listLayers(): Promise<string[]>;
   /**
    * Mounts for a container rootfs: `chainIds` bottom-most first; creates
    * `<rwDir>/upper` and `<rwDir>/work`.

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { BerthClient } from '../../src/client/berth-client.js';
 import { parseHost } from '../../src/client/engine-host.js';
 import { ExecApi } from '../../src/client/exec-api.js';
@@ -114,6 +114,34 @@ for (const mode of ['native', 'runc'] as const) {
       // The same call passes where seccomp (and the capability bound) are off: it is the filter that refused.
       const priv = await docker(['exec', 'sec-privileged', 'unshare', '-U', 'true']);
       assert.equal(priv.code, 0, priv.stderr);
+    });
+
+    test('a custom seccomp profile (errno, argument conditions) applies to the exec as to the init', async () => {
+      const profile = {
+        defaultAction: 'SCMP_ACT_ALLOW',
+        architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
+        syscalls: [
+          { names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 },
+          // chmod to mode 0600 only (the mode: argument 2 of fchmodat, 1 of chmod); errnoRet unset means EPERM
+          { names: ['fchmodat', 'fchmodat2'], action: 'SCMP_ACT_ERRNO', args: [{ index: 2, value: 0o600, op: 'SCMP_CMP_EQ' }] },
+          { names: ['chmod'], action: 'SCMP_ACT_ERRNO', args: [{ index: 1, value: 0o600, op: 'SCMP_CMP_EQ' }] },
+        ],
+      };
+      const file = `${h.root}/seccomp-custom.json`;
+      await writeFile(file, JSON.stringify(profile));
+      const r = await docker(['run', '-d', '--name', 'sec-custom', '--security-opt', `seccomp=${file}`, 'busybox', 'sleep', '600']);
+      assert.equal(r.code, 0, r.stderr);
+      const m = await docker(['exec', 'sec-custom', 'mkdir', '/tmp/nope']);
+      assert.notEqual(m.code, 0);
+      assert.match(m.stderr, /Permission denied/);
+      const ok = await docker(['exec', 'sec-custom', 'sh', '-c', 'touch /tmp/f && chmod 0644 /tmp/f && echo allowed']);
+      assert.equal(ok.stdout.trim(), 'allowed', ok.stderr);
+      const denied = await docker(['exec', 'sec-custom', 'chmod', '0600', '/tmp/f']);
+      assert.notEqual(denied.code, 0);
+      assert.match(denied.stderr, /not permitted/i);
+      const st = await docker(['exec', 'sec-custom', 'sh', '-c', 'grep -E "^Seccomp(_filters)?:" /proc/$$/status /proc/1/status']);
+      assert.match(st.stdout, /\/proc\/\d+\/status:Seccomp:\s+2/);
+      assert.match(st.stdout, /\/proc\/1\/status:Seccomp:\s+2/);
     });
 
     test(`the exec runs under ${mode === 'native' ? 'berth-exec' : 'conmon'}`, async () => {

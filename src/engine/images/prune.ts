@@ -3,6 +3,7 @@ import type { EngineContext } from '../engine-context.js';
 import { pruneMatcher } from '../containers/prune.js';
 import { layersSize } from '../system/df.js';
 import { imageCreatedSeconds } from './list.js';
+import { removeOrphanLayers } from './orphan-layers.js';
 import { hasChildImages, removeImage, type ImageDeleteItem } from './remove.js';
 import { toImageRecord } from './resolve.js';
 
@@ -44,6 +45,8 @@ export async function pruneImages(ctx: EngineContext, filters: ReadonlyMap<strin
     }
   }
   report.SpaceReclaimed = Math.max(0, before - layersSize(ctx));
+  // Docker neither lists nor counts layers no image references; they go all the same.
+  await removeOrphanLayers(ctx).catch((err: unknown) => ctx.log.warn('image prune: removing unreferenced layers failed', { error: (err as Error).message }));
   if (report.ImagesDeleted.length > 0) ctx.events.publish('image', 'prune', '', { reclaimed: String(report.SpaceReclaimed) });
   return report;
 }

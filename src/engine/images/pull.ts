@@ -15,9 +15,10 @@ import { RegistryClient, type RegistryCredentials } from '../../registry/client/
 import { endpointFor, type RegistryEndpoint } from '../../registry/client/registry-endpoint.js';
 import { RegistryError } from '../../registry/client/registry-error.js';
 import { RepositoryClient, type FetchedManifest } from '../../registry/client/repository-client.js';
-import { countLayersWithDiffId, getImage, getTag, setDigestRef } from '../../store/image-queries.js';
+import { countLayersWithDiffId, getImage, getLayer, getTag, insertLayer, setDigestRef } from '../../store/image-queries.js';
 import { recordLayerDistribution } from '../../store/layer-distribution-queries.js';
 import type { EngineContext } from '../engine-context.js';
+import { holdLayers, layerCandidates, releaseAfterGrace, type LayerCandidate, type LayerHold } from './orphan-layers.js';
 import { storeImage, type LayerSource } from './store-image.js';
 import { applyTag } from './tag.js';
 
@@ -83,6 +84,11 @@ export async function pullImage(ctx: EngineContext, fromImage: string, options: 
   const abort = new AbortController();
   const onAbort = (): void => abort.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  // held until the image is stored; a failed pull's verified layers stay for a retry, then go (orphan-layers.ts)
+  let hold: LayerHold | undefined;
+  let candidates: LayerCandidate[] = [];
+  const committed: number[] = [];
+  let storedImage = false;
   try {
     const configBytes = await repo.fetchBlob(image.config.digest, image.config.size, abort.signal).catch((err: unknown) => {
       throw err instanceof RegistryError ? new EngineError('invalid_argument', err.message) : err;
@@ -91,6 +97,8 @@ export async function pullImage(ctx: EngineContext, fromImage: string, options: 
     const diffIds = config.rootfs.diff_ids;
     if (diffIds.length !== image.layers.length) throw invalidArgument(`invalid image: manifest has ${image.layers.length} layers, config ${diffIds.length}`);
 
+    candidates = layerCandidates(diffIds);
+    hold = holdLayers(ctx, [...candidates.map((c) => c.chainId), ...diffIds]);
     const present = await Promise.all(diffIds.map(async (d) => (await ctx.content.info(d)) !== undefined));
     const layers = image.layers;
     const existed = getImage(ctx.db, sha256Digest(configBytes)) !== undefined;
@@ -98,7 +106,7 @@ export async function pullImage(ctx: EngineContext, fromImage: string, options: 
     for (let i = 0; i < layers.length && !existed; i++) {
       options.progress(layerStatus(present[i] ? 'Already exists' : 'Pulling fs layer', shortId((layers[i] as Descriptor).digest)));
     }
-    await streamLayers(ctx, repo, layers, diffIds, present, options.progress, abort);
+    await streamLayers(ctx, repo, layers, diffIds, present, options.progress, abort, committed);
     const sources: LayerSource[] = layers.map((layer) => ({
       open(): Readable {
         throw new EngineError('internal', `layer ${layer.digest} vanished from the content store during the pull`);
@@ -106,6 +114,7 @@ export async function pullImage(ctx: EngineContext, fromImage: string, options: 
     }));
     const hadTag = ref.tag !== undefined ? getTag(ctx.db, formatReference(ref)) : undefined;
     const stored = await storeImage(ctx, configBytes, sources);
+    storedImage = true;
     const id = stored.id;
     if (id !== sha256Digest(configBytes)) throw new EngineError('internal', 'image id does not match its config digest');
     setDigestRef(ctx.db, `${repositoryName(ref)}@${top.digest}`, id);
@@ -119,6 +128,8 @@ export async function pullImage(ctx: EngineContext, fromImage: string, options: 
     if (!options.noStatus) options.progress({ status: `Status: ${upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${familiarString(ref)}` });
     return { id, reference: ref, upToDate };
   } finally {
+    if (storedImage) hold?.release();
+    else if (hold) releaseAfterGrace(ctx, hold, committed.map((i) => candidates[i] as LayerCandidate));
     options.signal?.removeEventListener('abort', onAbort);
   }
 }
@@ -223,7 +234,7 @@ async function withRetries<T>(op: () => Promise<T>, onRetry: (attempt: number, d
  * layer order. A verified layer stays when another one fails, so a retried
  * pull does not fetch it again.
  */
-async function streamLayers(ctx: EngineContext, repo: RepositoryClient, layers: readonly Descriptor[], diffIds: readonly string[], present: readonly boolean[], progress: ProgressSink, abort: AbortController): Promise<void> {
+async function streamLayers(ctx: EngineContext, repo: RepositoryClient, layers: readonly Descriptor[], diffIds: readonly string[], present: readonly boolean[], progress: ProgressSink, abort: AbortController, committed: number[]): Promise<void> {
   const chain = chainIds(diffIds);
   const limit = Math.max(1, ctx.settings.maxConcurrentDownloads ?? 3);
   let running = 0;
@@ -241,17 +252,19 @@ async function streamLayers(ctx: EngineContext, repo: RepositoryClient, layers: 
     else running--;
   };
   let failure: unknown;
-  const jobs = layers.map(async (layer, i) => {
-    if (present[i]) return;
+  const jobs = layers.map(async (layer, i): Promise<number> => {
+    if (present[i]) return 0;
     const id = shortId(layer.digest);
     await slot();
     try {
       if (abort.signal.aborted) throw new EngineError('invalid_argument', 'pull cancelled');
-      await withRetries(
+      const { size } = await withRetries(
         () => streamLayer(ctx, repo, layer, diffIds[i] as string, chain[i] as string, progress, abort.signal),
         (_attempt, delay) => progress({ status: `Retrying in ${delay / 1000} second${delay === 1000 ? '' : 's'}`, progressDetail: {}, id }),
         abort.signal,
       );
+      committed.push(i);
+      return size;
     } catch (err) {
       failure ??= err;
       abort.abort();
@@ -264,8 +277,14 @@ async function streamLayers(ctx: EngineContext, repo: RepositoryClient, layers: 
   for (const job of jobs) job.catch(() => undefined);
   try {
     for (const [i, job] of jobs.entries()) {
-      await job;
-      if (!present[i]) progress(layerStatus('Pull complete', shortId((layers[i] as Descriptor).digest)));
+      const size = await job;
+      if (present[i]) continue;
+      // rows go in layer order (a row names its parent's); a layer after a failed one keeps no row
+      const parent = chain[i - 1] ?? null;
+      if (parent === null || getLayer(ctx.db, parent)) {
+        insertLayer(ctx.db, { chain_id: chain[i] as string, diff_id: diffIds[i] as string, parent, size, created_at: Date.now() });
+      }
+      progress(layerStatus('Pull complete', shortId((layers[i] as Descriptor).digest)));
     }
   } catch {
     await Promise.allSettled(jobs);
@@ -274,7 +293,7 @@ async function streamLayers(ctx: EngineContext, repo: RepositoryClient, layers: 
 }
 
 /** One layer: download, verify, decompress, store and unpack in one pass (see streamLayers). */
-async function streamLayer(ctx: EngineContext, repo: RepositoryClient, layer: Descriptor, diffId: string, chainId: string, progress: ProgressSink, signal: AbortSignal): Promise<void> {
+async function streamLayer(ctx: EngineContext, repo: RepositoryClient, layer: Descriptor, diffId: string, chainId: string, progress: ProgressSink, signal: AbortSignal): Promise<{ size: number }> {
   const id = shortId(layer.digest);
   const body = await repo.openBlob(layer.digest, signal);
   const input = new PassThrough({ highWaterMark: 1 << 20 });
@@ -282,7 +301,7 @@ async function streamLayer(ctx: EngineContext, repo: RepositoryClient, layer: De
   input.on('error', () => undefined);
   let verified = false;
   let ingested = false;
-  const sink = (async () => {
+  const sink = (async (): Promise<{ size: number }> => {
     const { stream } = await decompressStream(input);
     const [toStore, toDir] = tee(stream);
     const storing = ctx.content.ingest(toStore, { digest: diffId }).then(
@@ -294,7 +313,7 @@ async function streamLayer(ctx: EngineContext, repo: RepositoryClient, layer: De
     );
     storing.catch(() => undefined);
     try {
-      await ctx.snapshots.commitLayer(chainId, async (dir) => {
+      return await ctx.snapshots.commitLayer(chainId, async (dir) => {
         const applied = await applyLayer(toDir, dir).catch((err: unknown) => {
           toStore.destroy(err as Error);
           throw err;
@@ -360,7 +379,7 @@ async function streamLayer(ctx: EngineContext, repo: RepositoryClient, layer: De
   progress(layerStatus('Download complete', id));
   progress(layerProgress('Extracting', id, layer.size, layer.size));
   input.end();
-  await sink;
+  return await sink;
 }
 
 /** Two streams carrying what `source` carries, at the pace of the slower; either failing fails the other. */

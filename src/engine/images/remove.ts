@@ -1,20 +1,9 @@
 import { conflict } from '../../errors/engine-error.js';
 import { chainIds } from '../../images/chain-id.js';
 import { type ImageReference, familiarString, formatReference, parseReference, repositoryName, withDefaultTag } from '../../images/reference.js';
-import {
-  containersUsingImage,
-  countLayersWithDiffId,
-  deleteDigestRef,
-  deleteImage,
-  deleteLayer,
-  deleteTag,
-  digestsOfImage,
-  getImage,
-  getLayer,
-  listImages,
-  tagsOfImage,
-} from '../../store/image-queries.js';
+import { containersUsingImage, deleteDigestRef, deleteImage, deleteTag, digestsOfImage, getImage, listImages, tagsOfImage } from '../../store/image-queries.js';
 import type { EngineContext } from '../engine-context.js';
+import { removeLayer } from './orphan-layers.js';
 import { isIdPrefixOf, resolveImage, type ImageRecord } from './resolve.js';
 
 export type ImageDeleteItem = { Untagged: string } | { Deleted: string };
@@ -174,14 +163,7 @@ async function pruneLayers(ctx: EngineContext, image: ImageRecord): Promise<stri
   const removed: string[] = [];
   for (const chainId of chainIds(image.config.rootfs.diff_ids).reverse()) {
     if (used.has(chainId)) break; // lower layers of a used layer are used too
-    const row = getLayer(ctx.db, chainId);
-    try {
-      deleteLayer(ctx.db, chainId);
-    } catch {
-      break; // a kept (noprune) child layer still points at it
-    }
-    await ctx.snapshots.removeLayer(chainId);
-    if (row && countLayersWithDiffId(ctx.db, row.diff_id) === 0) await ctx.content.delete(row.diff_id);
+    if (!(await removeLayer(ctx, chainId))) break; // a kept (noprune) child layer still points at it
     removed.push(chainId);
   }
   return removed;

@@ -7,6 +7,7 @@ import { parseImageConfig } from '../../images/image-config.js';
 import { applyLayer } from '../../images/layer-apply.js';
 import { countLayersWithDiffId, deleteLayer, getImage, getLayer, insertImage, insertLayer } from '../../store/image-queries.js';
 import type { EngineContext } from '../engine-context.js';
+import { holdLayers } from './orphan-layers.js';
 
 export interface LayerSource {
   /** The layer tar, plain or compressed. */
@@ -31,6 +32,8 @@ export async function storeImage(ctx: EngineContext, configBytes: Buffer, layers
   const createdLayers: string[] = [];
   const createdBlobs: string[] = [];
   let total = 0;
+  // rows exist before the image that names them: no sweep may take them meanwhile
+  const hold = holdLayers(ctx, [...chain, ...diffIds]);
   try {
     for (let i = 0; i < diffIds.length; i++) {
       const diffId = diffIds[i] as string;
@@ -82,5 +85,7 @@ export async function storeImage(ctx: EngineContext, configBytes: Buffer, layers
       if (countLayersWithDiffId(ctx.db, diffId) === 0) await ctx.content.delete(diffId);
     }
     throw err;
+  } finally {
+    hold.release();
   }
 }
