@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { execPaths } from '../exec/exec-paths.js';
-import { execProcessSpec } from '../exec/exec-process.js';
+import { execSpecs } from '../exec/exec-process.js';
 import type { ContainerRecord } from './container-model.js';
 import type { ContainerSupervisor } from './supervisor.js';
 
@@ -41,11 +41,16 @@ export async function runHealthProbe(sup: ContainerSupervisor, c: ContainerRecor
   const done = (exitCode: number, output: string): ProbeResult => ({ Start: start, End: new Date().toISOString(), ExitCode: exitCode, Output: output });
   if (!runtime) return done(-1, `unknown runtime ${c.runtime.runtime}`);
   try {
-    const spec = await execProcessSpec(c, {
+    const spec = await execSpecs(c, {
       User: '', Privileged: false, Tty: false, AttachStdin: false, AttachStdout: true, AttachStderr: true,
       DetachKeys: '', Env: [], WorkingDir: '', Cmd: [...cmd], ConsoleSize: null,
     });
-    const proc = await runtime.exec({ containerId: c.id, execId: id, sessionDir, exitDir, process: spec, terminal: false, openStdin: false });
+    // the same exec path as `docker exec` (the native helper when the runtime has one)
+    const proc = await runtime.exec({
+      containerId: c.id, execId: id, sessionDir, exitDir, process: spec.process, terminal: false, openStdin: false,
+      ...(c.state.Pid > 0 ? { container: { pid: c.state.Pid, linux: spec.linux } } : {}),
+      seccompCacheDir: execPaths.seccompCacheDir(ctx.settings),
+    });
     let output = Buffer.alloc(0);
     proc.conn.onData((_stream, data) => {
       if (output.length < MAX_OUTPUT) output = Buffer.concat([output, data]).subarray(0, MAX_OUTPUT);

@@ -9,13 +9,9 @@ import type { ExecConfig } from './exec-model.js';
  * The OCI process for `runtime exec`: the container's own process (caps,
  * rlimits, apparmor …) with the exec's command, env, user, cwd and TTY —
  * moby's exec policy (env = container env then exec env, user and working
- * dir default to the container's).
+ * dir default to the container's). Also returns the container spec's `linux`
+ * section (its seccomp filter, for runtimes that enter the container themselves).
  */
-export async function execProcessSpec(c: ContainerRecord, config: ExecConfig): Promise<Record<string, unknown>> {
-  return (await execSpecs(c, config)).process;
-}
-
-/** The exec's OCI process and the container spec's `linux` section (its seccomp filter, for runtimes that enter the container themselves). */
 export async function execSpecs(c: ContainerRecord, config: ExecConfig): Promise<{ process: Record<string, unknown>; linux: Record<string, unknown> }> {
   const { process: base, linux } = await containerSpec(c);
   const user = await resolveUser(c.runtime.rootfs, config.User !== '' ? config.User : c.config.User, { groupAdd: c.hostConfig.GroupAdd ?? [] });
