@@ -72,6 +72,17 @@ describe('regressions found by the fuzzer', () => {
     assert.equal(ok.status, 201, ok.body);
   });
 
+  test('nulls are Go zero values, and network create fields are typed (seed 191605526)', async () => {
+    const create = await api(h, 'POST', '/containers/create', JSON.stringify({ Image: 'busybox', Cmd: ['true', null], WorkingDir: null, Env: ['A=1', null], StopTimeout: null }));
+    assert.equal(create.status, 201, create.body);
+    const net = await api(h, 'POST', '/networks/create', JSON.stringify({ Name: 'fznet', Attachable: ['../../etc/passwd', 79] }));
+    assert.equal(net.status, 400, net.body);
+    assert.match(net.body, /cannot unmarshal array into Go struct field NetworkCreateRequest\.Attachable of type bool/);
+    const nullConfig = await api(h, 'POST', '/networks/create', JSON.stringify({ Name: 'fznull', IPAM: { Config: [{ Subnet: '10.213.7.0/24', Gateway: '10.213.7.1' }, null] } }));
+    assert.ok(nullConfig.status < 500, nullConfig.body);
+    if (nullConfig.status === 201) assert.equal((await api(h, 'DELETE', '/networks/fznull', '')).status, 204);
+  });
+
   test('an over-long volume name is a 400', async () => {
     const r = await api(h, 'POST', '/volumes/create', JSON.stringify({ Name: 'x'.repeat(300) }));
     assert.equal(r.status, 400, r.body);

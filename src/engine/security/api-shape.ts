@@ -36,6 +36,22 @@ const jsonKind = (v: unknown): string => {
 
 const INT64 = 2 ** 63;
 
+/** Go's zero value for a null inside an array (a null struct field is dropped instead: nil or zero). */
+function zeroValue(s: Shape): unknown {
+  if (s === 's') return '';
+  if (s === 'b') return false;
+  if (s === 'i') return 0;
+  if (s === 'any') return null;
+  if (s === 'strslice' || 'arr' in s) return [];
+  return {};
+}
+
+/**
+ * Checks `v` against `s` and, as encoding/json does, turns nulls into zero
+ * values in place (an object field set to null is removed; a null array
+ * element becomes "", 0, false or {}), so the engine never sees a null
+ * where it expects a value.
+ */
 function check(v: unknown, s: Shape, where: string): void {
   if (v === null || v === undefined || s === 'any') return;
   const fail = (): never => {
@@ -47,12 +63,20 @@ function check(v: unknown, s: Shape, where: string): void {
   if (s === 'strslice') {
     if (typeof v === 'string') return;
     if (!Array.isArray(v)) fail();
-    for (const x of v as unknown[]) if (typeof x !== 'string' && x !== null) fail();
+    const items = v as unknown[];
+    items.forEach((x, i) => {
+      if (x === null) items[i] = '';
+      else if (typeof x !== 'string') fail();
+    });
     return;
   }
   if ('arr' in s) {
     if (!Array.isArray(v)) fail();
-    for (const x of v as unknown[]) check(x, s.arr, where);
+    const items = v as unknown[];
+    items.forEach((x, i) => {
+      if (x === null) items[i] = zeroValue(s.arr);
+      else check(x, s.arr, where);
+    });
     return;
   }
   if (typeof v !== 'object' || Array.isArray(v)) fail();
@@ -61,7 +85,11 @@ function check(v: unknown, s: Shape, where: string): void {
     for (const x of Object.values(rec)) check(x, s.map, where);
     return;
   }
-  for (const [k, sub] of Object.entries(s.obj)) if (k in rec) check(rec[k], sub, `${s.name}.${k}`);
+  for (const [k, sub] of Object.entries(s.obj)) {
+    if (!(k in rec)) continue;
+    if (rec[k] === null) delete rec[k];
+    else check(rec[k], sub, `${s.name}.${k}`);
+  }
 }
 
 const strs = { arr: 's' } as const;
@@ -125,6 +153,18 @@ export const execConfigShape: Shape = {
   obj: {
     User: 's', Privileged: 'b', Tty: 'b', ConsoleSize: { arr: 'i' }, AttachStdin: 'b', AttachStderr: 'b', AttachStdout: 'b',
     DetachKeys: 's', Env: strs, WorkingDir: 's', Cmd: 'strslice',
+  },
+};
+
+const ipamConfig: Shape = { name: 'IPAMConfig', obj: { Subnet: 's', IPRange: 's', Gateway: 's', AuxiliaryAddresses: strMap } };
+
+/** POST /networks/create (moby's NetworkCreateRequest). */
+export const networkCreateShape: Shape = {
+  name: 'NetworkCreateRequest',
+  obj: {
+    Name: 's', CheckDuplicate: 'b', Driver: 's', Scope: 's', EnableIPv4: 'b', EnableIPv6: 'b', Internal: 'b', Attachable: 'b', Ingress: 'b',
+    ConfigOnly: 'b', Options: strMap, Labels: strMap,
+    IPAM: { name: 'IPAM', obj: { Driver: 's', Options: strMap, Config: { arr: ipamConfig } } },
   },
 };
 

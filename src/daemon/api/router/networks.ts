@@ -1,3 +1,4 @@
+import { checkShape, networkCreateShape } from '../../../engine/security/api-shape.js';
 import { invalidArgument } from '../../../errors/engine-error.js';
 import type { EngineContext } from '../../../engine/engine-context.js';
 import { getContainerById } from '../../../engine/containers/container-repo.js';
@@ -26,6 +27,7 @@ async function objectBody(req: Parameters<typeof readJsonBody>[0]): Promise<Body
 export function registerNetworkRoutes(router: Router, ctx: EngineContext): void {
   router.post('/networks/create', async (rc) => {
     const body = await objectBody(rc.req);
+    checkShape(body, networkCreateShape);
     const ipam = (body['IPAM'] ?? {}) as Body;
     const configs = Array.isArray(ipam['Config']) ? (ipam['Config'] as Body[]) : [];
     const n = await createNetwork(ctx, {
