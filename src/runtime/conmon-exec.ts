@@ -3,6 +3,7 @@ import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { conflict, internal } from '../errors/engine-error.js';
+import { JsonLineQueue } from './json-line-queue.js';
 import type { AttachConnection, ExecProcess, RuntimeExecOptions } from './container-runtime.js';
 
 export interface ConmonExecSetup {
@@ -64,8 +65,8 @@ export async function runConmonExec(setup: ConmonExecSetup, opts: RuntimeExecOpt
   }
   child.unref();
   child.once('error', () => undefined);
-  const sync = new JsonMessages(child.stdio[3] as Readable);
-  const attachPipe = new JsonMessages(child.stdio[4] as Readable);
+  const sync = conmonMessages(child.stdio[3] as Readable);
+  const attachPipe = conmonMessages(child.stdio[4] as Readable);
   const startPipe = (child.stdio as unknown as (Readable | Writable | null)[])[5] as Writable;
   startPipe.on('error', () => undefined);
   const fail = async (what: string, err: unknown): Promise<never> => {
@@ -122,70 +123,18 @@ function execFailure(message: string): Error {
   return internal(`OCI runtime exec failed: ${text || 'exec failed'}: unknown`);
 }
 
-/** Newline-delimited `{"data": N, "message"?: "…"}` messages from one of conmon's pipes. */
-class JsonMessages {
-  private buf = '';
-  private readonly queue: { data: number; message?: string }[] = [];
-  private waiter: { resolve: (m: { data: number; message?: string }) => void; reject: (e: Error) => void } | undefined;
-  private ended: Error | undefined;
+/** A `{"data": N, "message"?: "…"}` message from one of conmon's pipes. */
+interface ConmonMessage {
+  readonly data: number;
+  readonly message?: string;
+}
 
-  constructor(private readonly stream: Readable) {
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      this.buf += chunk;
-      for (let nl = this.buf.indexOf('\n'); nl >= 0; nl = this.buf.indexOf('\n')) {
-        const line = this.buf.slice(0, nl).trim();
-        this.buf = this.buf.slice(nl + 1);
-        if (line === '') continue;
-        try {
-          const v = JSON.parse(line) as { data?: unknown; message?: unknown };
-          if (typeof v.data === 'number') this.push({ data: v.data, ...(typeof v.message === 'string' ? { message: v.message } : {}) });
-        } catch {
-          this.finish(new Error(`unparsable conmon message ${JSON.stringify(line)}`));
-        }
-      }
-    });
-    stream.once('end', () => this.finish(new Error('conmon closed the pipe')));
-    stream.once('close', () => this.finish(new Error('conmon closed the pipe')));
-    stream.once('error', (e: Error) => this.finish(e));
-  }
-
-  private push(m: { data: number; message?: string }): void {
-    const w = this.waiter;
-    if (w) {
-      this.waiter = undefined;
-      w.resolve(m);
-    } else this.queue.push(m);
-  }
-
-  private finish(err: Error): void {
-    this.ended ??= err;
-    const w = this.waiter;
-    this.waiter = undefined;
-    w?.reject(err);
-  }
-
-  /** The next message; `timeoutMs` 0 waits forever. */
-  next(timeoutMs: number): Promise<{ data: number; message?: string }> {
-    const queued = this.queue.shift();
-    if (queued) return Promise.resolve(queued);
-    if (this.ended) return Promise.reject(this.ended);
-    return new Promise((resolve, reject) => {
-      const timer = timeoutMs > 0 ? setTimeout(() => this.finish(new Error(`no reply within ${timeoutMs} ms`)), timeoutMs) : undefined;
-      this.waiter = {
-        resolve: (m) => {
-          clearTimeout(timer);
-          resolve(m);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      };
-    });
-  }
-
-  destroy(): void {
-    this.stream.destroy();
-  }
+/** conmon's newline-delimited messages on a pipe; lines without a numeric `data` are skipped. */
+function conmonMessages(stream: Readable): JsonLineQueue<ConmonMessage> {
+  const accept = (v: unknown): ConmonMessage | undefined => {
+    const m = v as { data?: unknown; message?: unknown } | null;
+    if (typeof m?.data !== 'number') return undefined;
+    return { data: m.data, ...(typeof m.message === 'string' ? { message: m.message } : {}) };
+  };
+  return new JsonLineQueue(stream, accept, { closedMessage: 'conmon closed the pipe', sender: 'conmon' });
 }

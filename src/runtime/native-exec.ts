@@ -6,6 +6,7 @@ import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { conflict, internal } from '../errors/engine-error.js';
 import type { AttachConnection, ExecProcess, RuntimeExecOptions } from './container-runtime.js';
+import { JsonLineQueue } from './json-line-queue.js';
 import { cgroupDirsOf, encodeNativeExecSpec, nativeExecUnsupported, type CgroupDirs } from './native-exec-spec.js';
 
 /**
@@ -104,7 +105,10 @@ export async function runNativeExec(setup: NativeExecSetup, opts: RuntimeExecOpt
   const ctl = (child.stdio as unknown as (Readable & Writable)[])[3];
   if (!ctl) throw internal('native exec: no control socket');
   ctl.on('error', () => undefined);
-  const messages = new ControlMessages(ctl);
+  const messages = new JsonLineQueue<ControlMessage>(ctl, (v) => (typeof v === 'object' && v !== null ? (v as ControlMessage) : undefined), {
+    closedMessage: 'berth-exec closed its control socket',
+    sender: 'helper',
+  });
   ctl.write(spec);
   // stdin unused: its end is all the helper sees (it gave the process /dev/null); with a TTY, stderr stays silent.
   if (!opts.openStdin) child.stdin?.end();
@@ -215,69 +219,3 @@ interface ControlMessage {
   readonly code?: number;
 }
 
-/** Newline-delimited JSON from the helper's control socket. */
-class ControlMessages {
-  private buf = '';
-  private readonly queue: ControlMessage[] = [];
-  private waiter: { resolve: (m: ControlMessage) => void; reject: (e: Error) => void } | undefined;
-  private ended: Error | undefined;
-
-  constructor(private readonly stream: Readable) {
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      this.buf += chunk;
-      for (let nl = this.buf.indexOf('\n'); nl >= 0; nl = this.buf.indexOf('\n')) {
-        const line = this.buf.slice(0, nl).trim();
-        this.buf = this.buf.slice(nl + 1);
-        if (line === '') continue;
-        try {
-          this.push(JSON.parse(line) as ControlMessage);
-        } catch {
-          this.finish(new Error(`unparsable helper message ${JSON.stringify(line)}`));
-        }
-      }
-    });
-    stream.once('end', () => this.finish(new Error('berth-exec closed its control socket')));
-    stream.once('close', () => this.finish(new Error('berth-exec closed its control socket')));
-    stream.once('error', (e: Error) => this.finish(e));
-  }
-
-  private push(m: ControlMessage): void {
-    const w = this.waiter;
-    if (w) {
-      this.waiter = undefined;
-      w.resolve(m);
-    } else this.queue.push(m);
-  }
-
-  private finish(err: Error): void {
-    this.ended ??= err;
-    const w = this.waiter;
-    this.waiter = undefined;
-    w?.reject(err);
-  }
-
-  /** The next message; `timeoutMs` 0 waits forever. */
-  next(timeoutMs: number): Promise<ControlMessage> {
-    const queued = this.queue.shift();
-    if (queued) return Promise.resolve(queued);
-    if (this.ended) return Promise.reject(this.ended);
-    return new Promise((resolve, reject) => {
-      const timer = timeoutMs > 0 ? setTimeout(() => this.finish(new Error(`no reply within ${timeoutMs} ms`)), timeoutMs) : undefined;
-      this.waiter = {
-        resolve: (m) => {
-          clearTimeout(timer);
-          resolve(m);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      };
-    });
-  }
-
-  destroy(): void {
-    this.stream.destroy();
-  }
-}
