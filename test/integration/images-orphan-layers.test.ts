@@ -1,39 +1,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
-import * as tar from 'tar-stream';
 import { runCli, startBerthd, type BerthdHarness } from '../helpers/berthd-harness.js';
-import { startRegistry, type TestRegistry } from './registry-helper.js';
+import { layerTar, noise, putLayers, sha256, startRegistry, type TestRegistry } from './registry-helper.js';
 
-const sha256 = (b: Buffer | string): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const hex = (digest: string): string => digest.slice('sha256:'.length);
 
 /** OCI chain ids, bottom-most first. */
 function chainIds(diffIds: readonly string[]): string[] {
   const out: string[] = [];
   for (const d of diffIds) out.push(out.length === 0 ? d : sha256(`${out[out.length - 1] as string} ${d}`));
-  return out;
-}
-
-async function layerTar(files: Record<string, Buffer | string>): Promise<Buffer> {
-  const pack = tar.pack();
-  for (const [name, content] of Object.entries(files)) pack.entry({ name, mode: 0o644, mtime: new Date(0) }, content);
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const c of pack as AsyncIterable<Buffer>) chunks.push(c);
-  return Buffer.concat(chunks);
-}
-
-/** Incompressible bytes, so a layer streams in many pieces. */
-function noise(n: number, seed: number): Buffer {
-  const out = Buffer.alloc(n);
-  let x = seed * 2654435761;
-  for (let i = 0; i < n; i += 4) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out.writeUInt32LE(x, i);
-  }
   return out;
 }
 
@@ -48,19 +25,7 @@ interface PutImage {
 async function putImage(base: string, repo: string, tars: readonly Buffer[]): Promise<PutImage> {
   const blobs = tars.map((t) => gzipSync(t));
   const diffIds = tars.map((t) => sha256(t));
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['/bin/sh'] }, rootfs: { type: 'layers', diff_ids: diffIds } }));
-  for (const b of [...blobs, config]) {
-    const res = await fetch(`${base}/v2/${repo}/blobs/uploads/?digest=${sha256(b)}`, { method: 'POST', body: b, headers: { 'Content-Type': 'application/octet-stream' } });
-    assert.equal(res.status, 201, await res.text());
-  }
-  const manifest = {
-    schemaVersion: 2,
-    mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-    config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: config.length, digest: sha256(config) },
-    layers: blobs.map((b) => ({ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: b.length, digest: sha256(b) })),
-  };
-  const res = await fetch(`${base}/v2/${repo}/manifests/latest`, { method: 'PUT', body: JSON.stringify(manifest), headers: { 'Content-Type': manifest.mediaType } });
-  assert.equal(res.status, 201, await res.text());
+  await putLayers(base, repo, blobs, diffIds);
   return { blobs: blobs.map((b) => sha256(b)), diffIds, chain: chainIds(diffIds) };
 }
 

@@ -1,13 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { loadBusybox, runCli, startBerthd, type BerthdHarness } from '../helpers/berthd-harness.js';
-
-function host(cmd: string, args: string[]): Promise<string> {
-  return new Promise((resolve) => execFile(cmd, args, { encoding: 'utf8' }, (_err, stdout) => resolve(stdout)));
-}
+import { eventually, host, httpGet, proxiesTo } from '../helpers/network-daemon.js';
 
 /** What of this daemon shows on the host: veths on its bridge, its netns files, its iptables rules. */
 async function hostTraces(h: BerthdHarness): Promise<{ veths: string; rules: string; netns: string }> {
@@ -17,43 +11,6 @@ async function hostTraces(h: BerthdHarness): Promise<{ veths: string; rules: str
   ].join('\n');
   const netns = (await host('ls', ['-A', `${h.execRoot}/netns`])).trim();
   return { veths, rules, netns };
-}
-
-/** berth-proxy processes forwarding to a container address (matched on their argv). */
-async function proxiesTo(containerIp: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const pid of await readdir('/proc').catch(() => [] as string[])) {
-    if (!/^\d+$/.test(pid)) continue;
-    const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
-    if (argv[0]?.endsWith('/berth-proxy') && argv[argv.indexOf('-container-ip') + 1] === containerIp) out.push(pid);
-  }
-  return out;
-}
-
-function httpGet(hostname: string, port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: hostname, port, path: '/', timeout: 5_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (b: Buffer) => chunks.push(b));
-      res.on('end', () => resolve(Buffer.concat(chunks).toString()));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-async function eventually<T>(fn: () => Promise<T>, tries = 40): Promise<T> {
-  let last: unknown;
-  for (let i = 0; i < tries; i++) {
-    try {
-      return await fn();
-    } catch (err) {
-      last = err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw last;
 }
 
 // The same assertions through the real docker CLI and through berth.
@@ -104,9 +61,9 @@ for (const cli of ['docker', 'berth'] as const) {
       const m = /^80\/tcp -> 127\.0\.0\.1:(\d+)$/m.exec(port.stdout);
       assert.ok(m, `docker port output: ${port.stdout}${port.stderr}`);
       const hostPort = Number(m[1]);
-      assert.equal(await eventually(() => httpGet('127.0.0.1', hostPort)), 'hello-web\n');
+      assert.equal(await eventually(() => httpGet('127.0.0.1', hostPort, 5_000)), 'hello-web\n');
       const ip = await inspect('web', '{{.NetworkSettings.IPAddress}}');
-      assert.equal(await eventually(() => httpGet(ip, 80)), 'hello-web\n');
+      assert.equal(await eventually(() => httpGet(ip, 80, 5_000)), 'hello-web\n');
       const ps = await run(['ps', '--format', '{{.Ports}}', '--filter', 'name=web']);
       assert.equal(ps.stdout.trim(), `127.0.0.1:${hostPort}->80/tcp`);
       const dnat = await host('iptables-save', ['-t', 'nat']);
@@ -128,7 +85,7 @@ for (const cli of ['docker', 'berth'] as const) {
       const port = await run(['port', 'pall', '80']);
       const m = /0\.0\.0\.0:(\d+)/.exec(port.stdout);
       assert.ok(m, port.stdout + port.stderr);
-      assert.equal(await eventually(() => httpGet('127.0.0.1', Number(m[1]))), 'p-all\n');
+      assert.equal(await eventually(() => httpGet('127.0.0.1', Number(m[1]), 5_000)), 'p-all\n');
       const udp = await run(['port', 'pall', '53/udp']);
       assert.match(udp.stdout, /0\.0\.0\.0:\d+/);
     });

@@ -1,39 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { loadBusybox, runCli, startBerthd, type BerthdHarness } from '../helpers/berthd-harness.js';
-
-function host(cmd: string, args: string[]): Promise<string> {
-  return new Promise((resolve) => execFile(cmd, args, { encoding: 'utf8' }, (_err, stdout) => resolve(stdout)));
-}
-
-function httpGet(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', timeout: 3_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (b: Buffer) => chunks.push(b));
-      res.on('end', () => resolve(Buffer.concat(chunks).toString()));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-async function eventually<T>(fn: () => Promise<T>): Promise<T> {
-  let last: unknown;
-  for (let i = 0; i < 40; i++) {
-    try {
-      return await fn();
-    } catch (err) {
-      last = err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw last;
-}
+import { eventually, host, httpGet } from '../helpers/network-daemon.js';
 
 const web = ['busybox', 'sh', '-c', 'echo kernel-path > /tmp/index.html; exec httpd -f -p 80 -h /tmp'];
 
@@ -86,7 +55,7 @@ describe('daemon.json mtu, bip + fixed-cidr, default-address-pools, userland-pro
     assert.equal(r.code, 0, r.stderr);
     const port = Number((await docker(['port', 'kweb', '80'])).stdout.trim().split(':').pop());
     // The port holder berthd keeps closes every connection it gets: an answer can only come from the kernel path.
-    assert.equal(await eventually(() => httpGet(port)), 'kernel-path\n');
+    assert.equal(await eventually(() => httpGet('127.0.0.1', port)), 'kernel-path\n');
     assert.equal((await readFile(`/proc/sys/net/ipv4/conf/${h.bridge}/route_localnet`, 'utf8')).trim(), '1');
     const nat = await host('iptables-save', ['-t', 'nat']);
     assert.match(nat, new RegExp(`-A BERTH-POST-${h.bridge} -s 127\\.0\\.0\\.0/8 -o ${h.bridge} -m addrtype --src-type LOCAL -j MASQUERADE`));
@@ -111,7 +80,7 @@ describe('daemon.json iptables: false', () => {
     const r = await docker(['run', '-d', '--name', 'pweb', '-p', '127.0.0.1:0:80', 'busybox', 'sh', '-c', 'echo proxied > /tmp/index.html; exec httpd -f -p 80 -h /tmp']);
     assert.equal(r.code, 0, r.stderr);
     const port = Number((await docker(['port', 'pweb', '80'])).stdout.trim().split(':').pop());
-    assert.equal(await eventually(() => httpGet(port)), 'proxied\n');
+    assert.equal(await eventually(() => httpGet('127.0.0.1', port)), 'proxied\n');
     const save = await host('iptables-save', []);
     assert.doesNotMatch(save, new RegExp(h.bridge));
   });

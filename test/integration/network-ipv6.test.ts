@@ -1,38 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { request } from 'node:http';
 import { loadBusybox, repoRoot, runCli, startBerthd, type BerthdHarness } from '../helpers/berthd-harness.js';
-
-function host(cmd: string, args: string[]): Promise<string> {
-  return new Promise((resolve) => execFile(cmd, args, { encoding: 'utf8' }, (_err, stdout) => resolve(stdout)));
-}
-
-function httpGet(hostname: string, port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: hostname, port, path: '/', timeout: 3_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (b: Buffer) => chunks.push(b));
-      res.on('end', () => resolve(Buffer.concat(chunks).toString()));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-async function eventually<T>(fn: () => Promise<T>): Promise<T> {
-  let last: unknown;
-  for (let i = 0; i < 50; i++) {
-    try {
-      return await fn();
-    } catch (err) {
-      last = err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw last;
-}
+import { eventually, host, httpGet } from '../helpers/network-daemon.js';
 
 /** ip6tables lines of this daemon (its chains are named after its bridge) or naming `needle`. */
 async function ip6Rules(tag: string, needle?: string): Promise<string[]> {
@@ -122,7 +91,7 @@ for (const [cli, n] of [['docker', 'a1'], ['berth', 'a2']] as const) {
       const pa = (await run(['port', 'six-web', '80/tcp'])).stdout.trim();
       const ma = /^\[::1\]:(\d+)$/.exec(pa);
       assert.ok(ma, pa);
-      assert.equal(await eventually(() => httpGet('::1', Number(ma[1]))), 'six-loop\n');
+      assert.equal(await eventually(() => httpGet('::1', Number(ma[1])), 50), 'six-loop\n');
 
       const b = await run(['run', '-d', '--name', 'six-any', '--network', 'v6pub', '-p', '80', ...web('six-any')]);
       assert.equal(b.code, 0, b.stderr);
@@ -131,8 +100,8 @@ for (const [cli, n] of [['docker', 'a1'], ['berth', 'a2']] as const) {
       const v6 = /^\[::\]:(\d+)$/m.exec(pb);
       assert.ok(v4 && v6, pb);
       assert.equal(v4[1], v6[1]);
-      assert.equal(await eventually(() => httpGet('::1', Number(v6[1]))), 'six-any\n');
-      assert.equal(await eventually(() => httpGet('127.0.0.1', Number(v4[1]))), 'six-any\n');
+      assert.equal(await eventually(() => httpGet('::1', Number(v6[1])), 50), 'six-any\n');
+      assert.equal(await eventually(() => httpGet('127.0.0.1', Number(v4[1])), 50), 'six-any\n');
       const addr6 = (await run(['inspect', '-f', '{{.NetworkSettings.Networks.v6pub.GlobalIPv6Address}}', 'six-any'])).stdout.trim();
       assert.match(await host('ip6tables-save', ['-t', 'nat']), new RegExp(`-A BERTH-${h.bridge} ! -i br-[0-9a-f]+ -p tcp -m tcp --dport ${v6[1]} -j DNAT --to-destination \\[${esc(addr6)}\\]:80`));
       assert.equal((await run(['rm', '-f', 'six-web', 'six-any'])).code, 0);
@@ -185,7 +154,7 @@ describe('IPv6 on the default bridge (ipv6, fixed-cidr-v6)', () => {
   });
 
   test('berthd takes --ipv6 and --fixed-cidr-v6 as flags too', async () => {
-    const help = await new Promise<string>((resolve) => execFile('node', [`${repoRoot}/dist/src/daemon/main.js`, '--help'], { encoding: 'utf8' }, (_e, out) => resolve(out)));
+    const help = await host('node', [`${repoRoot}/dist/src/daemon/main.js`, '--help']);
     assert.match(help, /--fixed-cidr-v6/);
     assert.match(help, /--ipv6/);
   });

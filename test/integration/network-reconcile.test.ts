@@ -1,50 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { loadBusybox, runCli, startBerthd, type BerthdHarness } from '../helpers/berthd-harness.js';
-
-function host(cmd: string, args: string[]): Promise<string> {
-  return new Promise((resolve) => execFile(cmd, args, { encoding: 'utf8' }, (_err, stdout) => resolve(stdout)));
-}
-
-function httpGet(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', timeout: 5_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (b: Buffer) => chunks.push(b));
-      res.on('end', () => resolve(Buffer.concat(chunks).toString()));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-/** berth-proxy processes forwarding to a container address (matched on their argv). */
-async function proxiesTo(containerIp: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const pid of await readdir('/proc').catch(() => [] as string[])) {
-    if (!/^\d+$/.test(pid)) continue;
-    const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
-    if (argv[0]?.endsWith('/berth-proxy') && argv[argv.indexOf('-container-ip') + 1] === containerIp) out.push(pid);
-  }
-  return out;
-}
-
-async function eventually<T>(fn: () => Promise<T>): Promise<T> {
-  let last: unknown;
-  for (let i = 0; i < 40; i++) {
-    try {
-      return await fn();
-    } catch (err) {
-      last = err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw last;
-}
+import { eventually, host, httpGet, proxiesTo } from '../helpers/network-daemon.js';
 
 describe('network state across a daemon crash', () => {
   let h: BerthdHarness;
@@ -72,7 +29,7 @@ describe('network state across a daemon crash', () => {
     await eventually(async () => assert.deepEqual(await proxiesTo(ip), []));
     await h.restart();
     assert.equal((await run(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'srv'])).stdout.trim(), ip);
-    assert.equal(await eventually(() => httpGet(port)), 'again\n');
+    assert.equal(await eventually(() => httpGet('127.0.0.1', port, 5_000)), 'again\n');
     const save = await host('iptables-save', ['-t', 'nat']);
     assert.equal(save.split('\n').filter((l) => l.includes(`--dport ${port} `) && l.includes(`BERTH-${h.bridge}`)).length, 1, 'one DNAT rule, not a duplicate');
     const after = await proxiesTo(ip);

@@ -1,41 +1,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import * as tar from 'tar-stream';
 import { runCli, startBerthd, type BerthdHarness } from '../helpers/berthd-harness.js';
-import { startRegistry, type TestRegistry } from './registry-helper.js';
-
-const sha256 = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-
-async function layerTar(name: string, content: string): Promise<Buffer> {
-  const pack = tar.pack();
-  pack.entry({ name, mode: 0o644, mtime: new Date(0) }, content);
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const c of pack as AsyncIterable<Buffer>) chunks.push(c);
-  return Buffer.concat(chunks);
-}
+import { layerTar, putLayers, sha256, startRegistry, type TestRegistry } from './registry-helper.js';
 
 /** Puts a one-layer image straight into the registry over the distribution API. */
 async function putImage(base: string, repo: string, n: number): Promise<void> {
-  const layer = await layerTar(`file-${n}.txt`, `image ${n}\n`);
-  const blob = gzipSync(layer);
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['/bin/sh'] }, rootfs: { type: 'layers', diff_ids: [sha256(layer)] } }));
-  for (const b of [blob, config]) {
-    const res = await fetch(`${base}/v2/${repo}/blobs/uploads/?digest=${sha256(b)}`, { method: 'POST', body: b, headers: { 'Content-Type': 'application/octet-stream' } });
-    assert.equal(res.status, 201, await res.text());
-  }
-  const manifest = {
-    schemaVersion: 2,
-    mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-    config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: config.length, digest: sha256(config) },
-    layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: blob.length, digest: sha256(blob) }],
-  };
-  const res = await fetch(`${base}/v2/${repo}/manifests/latest`, { method: 'PUT', body: JSON.stringify(manifest), headers: { 'Content-Type': manifest.mediaType } });
-  assert.equal(res.status, 201, await res.text());
+  const layer = await layerTar({ [`file-${n}.txt`]: `image ${n}\n` });
+  await putLayers(base, repo, [gzipSync(layer)], [sha256(layer)]);
 }
 
 /**
