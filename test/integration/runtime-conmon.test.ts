@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { access, copyFile, mkdir, readFile, readdir, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConmonRuntime } from '../../src/runtime/conmon-runtime.js';
 import type { AttachConnection } from '../../src/runtime/container-runtime.js';
@@ -108,6 +108,7 @@ void describe('conmon runtime (runc)', { skip }, () => {
     assert.deepEqual(left, [], 'runc state left behind');
     for (const ctrl of await readdir('/sys/fs/cgroup').catch(() => [])) await rmdir(join('/sys/fs/cgroup', ctrl, cgroupParent)).catch(() => {});
     await rm(base, { recursive: true, force: true });
+    await rmdir(dirname(base)).catch(() => {}); // only when no other run uses it
   });
 
   void it('streams stdout through attach and records exit 0', async () => {

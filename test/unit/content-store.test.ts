@@ -1,6 +1,6 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rm, rmdir } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { FileContentStore } from '../../src/content/file-content-store.js';
 import { isEngineError } from '../../src/errors/engine-error.js';
@@ -55,4 +55,8 @@ void test('content store: malformed digests are refused', async () => {
   const store = await freshStore('bad');
   assert.throws(() => store.pathOf('sha256:../../etc/passwd'), (err: unknown) => isEngineError(err, 'invalid_argument'));
   await rm(`${ROOT}-bad`, { recursive: true, force: true });
+});
+
+after(async () => {
+  await rmdir('/tmp/berth-images-test').catch(() => undefined); // shared by the image tests: removed once empty
 });

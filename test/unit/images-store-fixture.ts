@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileContentStore } from '../../src/content/file-content-store.js';
 import { EventBus } from '../../src/events/event-bus.js';
@@ -42,6 +42,7 @@ export async function imageTestContext(name: string): Promise<{ ctx: EngineConte
     close: async () => {
       db.close();
       await rm(root, { recursive: true, force: true });
+      await rmdir(TEST_ROOT).catch(() => undefined); // only once no other image test uses it
     },
   };
 }

@@ -1,8 +1,8 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { lstat, mkdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readlink, rm, writeFile, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
@@ -185,4 +185,9 @@ void test('layer apply: reproduces GNU tar, binary xattrs included', { skip: !ex
     assert.deepEqual([b.mode, b.uid, b.gid, b.size, Math.floor(b.mtimeMs / 1000), b.rdev, b.nlink], [g.mode, g.uid, g.gid, g.size, Math.floor(g.mtimeMs / 1000), g.rdev, g.nlink], p);
   }
   await rm(dir, { recursive: true, force: true });
+});
+
+after(async () => {
+  await rm(ROOT, { recursive: true, force: true });
+  await rmdir('/tmp/berth-images-test').catch(() => undefined); // shared by the image tests: removed once empty
 });
