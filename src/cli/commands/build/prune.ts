@@ -1,10 +1,14 @@
 import type { CommandSpec } from '../../argv/command-spec.js';
 import { CliExit } from '../../cli-errors.js';
+import type { Query } from '../../../client/engine-client.js';
+import type { CliContext } from '../../cli-context.js';
 import { humanSize } from '../../format/human-size.js';
+import { confirm } from '../system/prune-confirm.js';
+import { pruneAndReport } from '../system/prune-report.js';
 
-interface PruneReport {
-  CachesDeleted?: string[] | null;
-  SpaceReclaimed?: number;
+/** Runs POST /build/prune and prints docker's list of removed cache objects; returns the bytes reclaimed. */
+export function runBuilderPrune(ctx: CliContext, query: Query): Promise<number> {
+  return pruneAndReport(ctx, { path: '/build/prune', query, listKey: 'CachesDeleted', heading: 'Deleted build cache objects' });
 }
 
 export const builderPruneCommand: CommandSpec = {
@@ -18,15 +22,7 @@ export const builderPruneCommand: CommandSpec = {
     { long: 'force', short: 'f', kind: 'bool', description: 'Do not prompt for confirmation' },
   ],
   async run(ctx, flags) {
-    if (!flags.bool('force')) {
-      ctx.out(`WARNING! This will remove all ${flags.bool('all') ? '' : 'dangling '}build cache.\nAre you sure you want to continue? [y/N] `);
-      let answer = '';
-      for await (const chunk of ctx.stdin as AsyncIterable<Buffer>) {
-        answer += chunk.toString('utf8');
-        if (answer.includes('\n')) break;
-      }
-      if (!/^y(es)?$/i.test(answer.trim())) return 0;
-    }
+    if (!flags.bool('force') && !(await confirm(ctx, `WARNING! This will remove all ${flags.bool('all') ? '' : 'dangling '}build cache.`))) return 0;
     const filters: Record<string, Record<string, boolean>> = {};
     for (const f of flags.list('filter')) {
       const eq = f.indexOf('=');
@@ -34,12 +30,8 @@ export const builderPruneCommand: CommandSpec = {
       const key = f.slice(0, eq);
       (filters[key] ??= {})[f.slice(eq + 1)] = true;
     }
-    const report = await ctx.client().transport.json<PruneReport>('POST', '/build/prune', {
-      query: { all: flags.bool('all') || undefined, filters: Object.keys(filters).length > 0 ? JSON.stringify(filters) : undefined },
-    });
-    const deleted = report?.CachesDeleted ?? [];
-    if (deleted.length > 0) ctx.out(`Deleted build cache objects:\n${deleted.map((d) => `${d}\n`).join('')}\n`);
-    ctx.out(`Total reclaimed space: ${humanSize(report?.SpaceReclaimed ?? 0)}\n`);
+    const reclaimed = await runBuilderPrune(ctx, { all: flags.bool('all') || undefined, filters: Object.keys(filters).length > 0 ? JSON.stringify(filters) : undefined });
+    ctx.out(`Total reclaimed space: ${humanSize(reclaimed)}\n`);
     return 0;
   },
 };

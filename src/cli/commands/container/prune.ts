@@ -3,15 +3,11 @@ import { parseFilters } from '../../argv/common-flags.js';
 import type { CliContext } from '../../cli-context.js';
 import { humanSize } from '../../format/human-size.js';
 import { confirm } from '../system/prune-confirm.js';
+import { pruneAndReport } from '../system/prune-report.js';
 
 /** Runs POST /containers/prune and prints docker's report; returns the bytes reclaimed. */
-export async function runContainerPrune(ctx: CliContext, filters: Record<string, string[]>): Promise<number> {
-  const r = await ctx.client().transport.json<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }>('POST', '/containers/prune', {
-    query: { filters: JSON.stringify(filters) },
-  });
-  const deleted = r.ContainersDeleted ?? [];
-  if (deleted.length > 0) ctx.out(`Deleted Containers:\n${deleted.map((d) => `${d}\n`).join('')}\n`);
-  return r.SpaceReclaimed;
+export function runContainerPrune(ctx: CliContext, filters: Record<string, string[]>): Promise<number> {
+  return pruneAndReport(ctx, { path: '/containers/prune', query: { filters: JSON.stringify(filters) }, listKey: 'ContainersDeleted', heading: 'Deleted Containers' });
 }
 
 export const containerPruneCommand: CommandSpec = {

@@ -1,6 +1,13 @@
 import type { CommandSpec } from '../../argv/command-spec.js';
 import { parseFilters } from '../../argv/common-flags.js';
+import type { CliContext } from '../../cli-context.js';
 import { confirm } from '../system/prune-confirm.js';
+import { pruneAndReport } from '../system/prune-report.js';
+
+/** Runs POST /networks/prune and prints docker's list of removed networks. */
+export async function runNetworkPrune(ctx: CliContext, filters: Record<string, string[]>, opts: { blankAfter: boolean }): Promise<void> {
+  await pruneAndReport(ctx, { path: '/networks/prune', query: { filters: JSON.stringify(filters) }, listKey: 'NetworksDeleted', heading: 'Deleted Networks', ...opts });
+}
 
 export const networkPruneCommand: CommandSpec = {
   path: ['network', 'prune'],
@@ -14,11 +21,7 @@ export const networkPruneCommand: CommandSpec = {
   async run(ctx, flags) {
     const warning = 'WARNING! This will remove all custom networks not used by at least one container.';
     if (!flags.bool('force') && !(await confirm(ctx, warning))) return 0;
-    const r = await ctx.client().transport.json<{ NetworksDeleted: string[] | null }>('POST', '/networks/prune', {
-      query: { filters: JSON.stringify(parseFilters(flags.list('filter'))) },
-    });
-    const deleted = r.NetworksDeleted ?? [];
-    if (deleted.length > 0) ctx.out(`Deleted Networks:\n${deleted.map((n) => `${n}\n`).join('')}`);
+    await runNetworkPrune(ctx, parseFilters(flags.list('filter')), { blankAfter: false });
     return 0;
   },
 };

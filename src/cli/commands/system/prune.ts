@@ -3,6 +3,9 @@ import { parseFilters } from '../../argv/common-flags.js';
 import { humanSize } from '../../format/human-size.js';
 import { runContainerPrune } from '../container/prune.js';
 import { runImagePrune } from '../image/prune.js';
+import { runNetworkPrune } from '../network/prune.js';
+import { runVolumePrune } from '../volume/prune.js';
+import { runBuilderPrune } from '../build/prune.js';
 import { confirm } from './prune-confirm.js';
 
 export const systemPruneCommand: CommandSpec = {
@@ -30,19 +33,11 @@ export const systemPruneCommand: CommandSpec = {
     ].join('\n');
     if (!flags.bool('force') && !(await confirm(ctx, warning))) return 0;
     const filters = parseFilters(flags.list('filter'));
-    const api = ctx.client().transport;
     let reclaimed = await runContainerPrune(ctx, filters);
-    const nets = await api.json<{ NetworksDeleted: string[] | null }>('POST', '/networks/prune', { query: { filters: JSON.stringify(filters) } });
-    if ((nets.NetworksDeleted ?? []).length > 0) ctx.out(`Deleted Networks:\n${(nets.NetworksDeleted ?? []).map((n) => `${n}\n`).join('')}\n`);
-    if (volumes) {
-      const v = await api.json<{ VolumesDeleted: string[] | null; SpaceReclaimed: number }>('POST', '/volumes/prune', { query: { filters: JSON.stringify(filters) } });
-      if ((v.VolumesDeleted ?? []).length > 0) ctx.out(`Deleted Volumes:\n${(v.VolumesDeleted ?? []).map((n) => `${n}\n`).join('')}\n`);
-      reclaimed += v.SpaceReclaimed;
-    }
+    await runNetworkPrune(ctx, filters, { blankAfter: true });
+    if (volumes) reclaimed += await runVolumePrune(ctx, filters);
     reclaimed += await runImagePrune(ctx, all, filters);
-    const cache = await api.json<{ CachesDeleted: string[] | null; SpaceReclaimed: number }>('POST', '/build/prune', { query: { all: all || undefined, filters: JSON.stringify(filters) } });
-    if ((cache.CachesDeleted ?? []).length > 0) ctx.out(`Deleted build cache objects:\n${(cache.CachesDeleted ?? []).map((n) => `${n}\n`).join('')}\n`);
-    reclaimed += cache.SpaceReclaimed;
+    reclaimed += await runBuilderPrune(ctx, { all: all || undefined, filters: JSON.stringify(filters) });
     ctx.out(`Total reclaimed space: ${humanSize(reclaimed)}\n`);
     return 0;
   },

@@ -1,7 +1,14 @@
 import type { CommandSpec } from '../../argv/command-spec.js';
 import { parseFilters } from '../../argv/common-flags.js';
 import { humanSize } from '../../format/human-size.js';
+import type { CliContext } from '../../cli-context.js';
 import { confirm } from '../system/prune-confirm.js';
+import { pruneAndReport } from '../system/prune-report.js';
+
+/** Runs POST /volumes/prune and prints docker's report; returns the bytes reclaimed. */
+export function runVolumePrune(ctx: CliContext, filters: Record<string, string[]>): Promise<number> {
+  return pruneAndReport(ctx, { path: '/volumes/prune', query: { filters: JSON.stringify(filters) }, listKey: 'VolumesDeleted', heading: 'Deleted Volumes' });
+}
 
 export const volumePruneCommand: CommandSpec = {
   path: ['volume', 'prune'],
@@ -21,12 +28,8 @@ export const volumePruneCommand: CommandSpec = {
     if (!flags.bool('force') && !(await confirm(ctx, warning))) return 0;
     const filters = parseFilters(flags.list('filter'));
     if (all) filters['all'] = ['true'];
-    const r = await ctx.client().transport.json<{ VolumesDeleted: string[] | null; SpaceReclaimed: number }>('POST', '/volumes/prune', {
-      query: { filters: JSON.stringify(filters) },
-    });
-    const deleted = r.VolumesDeleted ?? [];
-    if (deleted.length > 0) ctx.out(`Deleted Volumes:\n${deleted.map((n) => `${n}\n`).join('')}\n`);
-    ctx.out(`Total reclaimed space: ${humanSize(r.SpaceReclaimed)}\n`);
+    const reclaimed = await runVolumePrune(ctx, filters);
+    ctx.out(`Total reclaimed space: ${humanSize(reclaimed)}\n`);
     return 0;
   },
 };
