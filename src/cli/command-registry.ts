@@ -1,54 +1,53 @@
-import type { CommandSpec } from './argv/command-spec.js';
-import { createCommand } from './commands/container/create.js';
-import { attachCommand } from './commands/container/attach.js';
-import { execCommand } from './commands/container/exec.js';
-import { updateCommand } from './commands/container/update.js';
-import { statsCommand } from './commands/container/stats.js';
-import { topCommand } from './commands/container/top.js';
-import { eventsCommand } from './commands/system/events.js';
-import { containerInspectCommand } from './commands/container/inspect.js';
-import { killCommand } from './commands/container/kill.js';
-import { logsCommand } from './commands/container/logs.js';
-import { lsCommand } from './commands/container/ls.js';
-import { pauseCommand } from './commands/container/pause.js';
-import { renameCommand } from './commands/container/rename.js';
-import { portCommand } from './commands/container/port.js';
-import { restartCommand } from './commands/container/restart.js';
-import { rmCommand } from './commands/container/rm.js';
-import { runCommand } from './commands/container/run.js';
-import { startCommand } from './commands/container/start.js';
-import { stopCommand } from './commands/container/stop.js';
-import { unpauseCommand } from './commands/container/unpause.js';
-import { waitCommand } from './commands/container/wait.js';
-import { buildCommand } from './commands/build/build.js';
-import { builderPruneCommand } from './commands/build/prune.js';
-import { historyCommand } from './commands/image/history.js';
-import { importCommand } from './commands/image/import.js';
-import { imageInspectCommand } from './commands/image/inspect.js';
-import { loadCommand } from './commands/image/load.js';
-import { imageLsCommand } from './commands/image/ls.js';
-import { pullCommand } from './commands/image/pull.js';
-import { imageRmCommand } from './commands/image/rm.js';
-import { saveCommand } from './commands/image/save.js';
-import { tagCommand } from './commands/image/tag.js';
-import { registryServeCommand } from './commands/registry/serve.js';
-import { registryGcCommand } from './commands/registry/gc.js';
-import { loginCommand } from './commands/login/login.js';
-import { logoutCommand } from './commands/logout/logout.js';
-import { pushCommand } from './commands/push/push.js';
-import { searchCommand } from './commands/search/search.js';
-import { infoCommand } from './commands/system/info.js';
-import { inspectCommand } from './commands/system/inspect.js';
-import { versionCommand } from './commands/system/version.js';
+import type { CommandEntry } from './command-entry.js';
 import { STORAGE_COMMANDS } from './commands/storage-commands.js';
 import { NETWORK_COMMANDS } from './commands/network/network-commands.js';
 
-export const COMMANDS: readonly CommandSpec[] = [
-  createCommand, attachCommand, execCommand, updateCommand, statsCommand, topCommand, eventsCommand, containerInspectCommand, killCommand, logsCommand, lsCommand, pauseCommand, portCommand, renameCommand,
-  restartCommand, rmCommand, runCommand, startCommand, stopCommand, unpauseCommand, waitCommand,
-  historyCommand, importCommand, imageInspectCommand, loadCommand, imageLsCommand, pullCommand, imageRmCommand,
-  saveCommand, tagCommand, infoCommand, inspectCommand, versionCommand, buildCommand, builderPruneCommand,
-  registryServeCommand, registryGcCommand, loginCommand, logoutCommand, pushCommand, searchCommand,
+/**
+ * Every verb, in registration order (resolveCommand keeps the first of equally long matches). Entries load their
+ * module on demand; test/unit/cli-command-index.test.ts keeps their fields equal to the specs and the list complete.
+ */
+export const COMMANDS: readonly CommandEntry[] = [
+  { path: ['container', 'create'], aliases: [['create']], description: 'Create a new container', load: async () => (await import('./commands/container/create.js')).createCommand },
+  { path: ['container', 'attach'], aliases: [['attach']], description: 'Attach local standard input, output, and error streams to a running container', load: async () => (await import('./commands/container/attach.js')).attachCommand },
+  { path: ['container', 'exec'], aliases: [['exec']], description: 'Execute a command in a running container', load: async () => (await import('./commands/container/exec.js')).execCommand },
+  { path: ['container', 'update'], aliases: [['update']], description: 'Update configuration of one or more containers', load: async () => (await import('./commands/container/update.js')).updateCommand },
+  { path: ['container', 'stats'], aliases: [['stats']], description: 'Display a live stream of container(s) resource usage statistics', load: async () => (await import('./commands/container/stats.js')).statsCommand },
+  { path: ['container', 'top'], aliases: [['top']], description: 'Display the running processes of a container', load: async () => (await import('./commands/container/top.js')).topCommand },
+  { path: ['system', 'events'], aliases: [['events']], description: 'Get real time events from the server', load: async () => (await import('./commands/system/events.js')).eventsCommand },
+  { path: ['container', 'inspect'], description: 'Display detailed information on one or more containers', load: async () => (await import('./commands/container/inspect.js')).containerInspectCommand },
+  { path: ['container', 'kill'], aliases: [['kill']], description: 'Kill one or more running containers', load: async () => (await import('./commands/container/kill.js')).killCommand },
+  { path: ['container', 'logs'], aliases: [['logs']], description: 'Fetch the logs of a container', load: async () => (await import('./commands/container/logs.js')).logsCommand },
+  { path: ['container', 'ls'], aliases: [['container', 'list'], ['container', 'ps'], ['ps']], description: 'List containers', load: async () => (await import('./commands/container/ls.js')).lsCommand },
+  { path: ['container', 'pause'], aliases: [['pause']], description: 'Pause all processes within one or more containers', load: async () => (await import('./commands/container/pause.js')).pauseCommand },
+  { path: ['container', 'port'], aliases: [['port']], description: 'List port mappings or a specific mapping for the container', load: async () => (await import('./commands/container/port.js')).portCommand },
+  { path: ['container', 'rename'], aliases: [['rename']], description: 'Rename a container', load: async () => (await import('./commands/container/rename.js')).renameCommand },
+  { path: ['container', 'restart'], aliases: [['restart']], description: 'Restart one or more containers', load: async () => (await import('./commands/container/restart.js')).restartCommand },
+  { path: ['container', 'rm'], aliases: [['container', 'remove'], ['rm']], description: 'Remove one or more containers', load: async () => (await import('./commands/container/rm.js')).rmCommand },
+  { path: ['container', 'run'], aliases: [['run']], description: 'Create and run a new container from an image', load: async () => (await import('./commands/container/run.js')).runCommand },
+  { path: ['container', 'start'], aliases: [['start']], description: 'Start one or more stopped containers', load: async () => (await import('./commands/container/start.js')).startCommand },
+  { path: ['container', 'stop'], aliases: [['stop']], description: 'Stop one or more running containers', load: async () => (await import('./commands/container/stop.js')).stopCommand },
+  { path: ['container', 'unpause'], aliases: [['unpause']], description: 'Unpause all processes within one or more containers', load: async () => (await import('./commands/container/unpause.js')).unpauseCommand },
+  { path: ['container', 'wait'], aliases: [['wait']], description: 'Block until one or more containers stop, then print their exit codes', load: async () => (await import('./commands/container/wait.js')).waitCommand },
+  { path: ['image', 'history'], aliases: [['history']], description: 'Show the history of an image', load: async () => (await import('./commands/image/history.js')).historyCommand },
+  { path: ['image', 'import'], aliases: [['import']], description: 'Import the contents from a tarball to create a filesystem image', load: async () => (await import('./commands/image/import.js')).importCommand },
+  { path: ['image', 'inspect'], description: 'Display detailed information on one or more images', load: async () => (await import('./commands/image/inspect.js')).imageInspectCommand },
+  { path: ['image', 'load'], aliases: [['load']], description: 'Load an image from a tar archive or STDIN', load: async () => (await import('./commands/image/load.js')).loadCommand },
+  { path: ['image', 'ls'], aliases: [['image', 'list'], ['images']], description: 'List images', load: async () => (await import('./commands/image/ls.js')).imageLsCommand },
+  { path: ['image', 'pull'], aliases: [['pull']], description: 'Download an image from a registry', load: async () => (await import('./commands/image/pull.js')).pullCommand },
+  { path: ['image', 'rm'], aliases: [['image', 'remove'], ['rmi']], description: 'Remove one or more images', load: async () => (await import('./commands/image/rm.js')).imageRmCommand },
+  { path: ['image', 'save'], aliases: [['save']], description: 'Save one or more images to a tar archive (streamed to STDOUT by default)', load: async () => (await import('./commands/image/save.js')).saveCommand },
+  { path: ['image', 'tag'], aliases: [['tag']], description: 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE', load: async () => (await import('./commands/image/tag.js')).tagCommand },
+  { path: ['system', 'info'], aliases: [['info']], description: 'Display system-wide information', load: async () => (await import('./commands/system/info.js')).infoCommand },
+  { path: ['inspect'], description: 'Return low-level information on Docker objects', load: async () => (await import('./commands/system/inspect.js')).inspectCommand },
+  { path: ['version'], description: 'Show the Docker version information', load: async () => (await import('./commands/system/version.js')).versionCommand },
+  { path: ['image', 'build'], aliases: [['build'], ['builder', 'build']], description: 'Build an image from a Dockerfile', load: async () => (await import('./commands/build/build.js')).buildCommand },
+  { path: ['builder', 'prune'], description: 'Remove build cache', load: async () => (await import('./commands/build/prune.js')).builderPruneCommand },
+  { path: ['registry', 'serve'], description: 'Serve an OCI distribution registry', load: async () => (await import('./commands/registry/serve.js')).registryServeCommand },
+  { path: ['registry', 'gc'], aliases: [['registry', 'garbage-collect']], description: 'Remove blobs no manifest references (run while the registry is stopped)', load: async () => (await import('./commands/registry/gc.js')).registryGcCommand },
+  { path: ['login'], description: 'Authenticate to a registry', load: async () => (await import('./commands/login/login.js')).loginCommand },
+  { path: ['logout'], description: 'Log out from a registry', load: async () => (await import('./commands/logout/logout.js')).logoutCommand },
+  { path: ['image', 'push'], aliases: [['push']], description: 'Upload an image to a registry', load: async () => (await import('./commands/push/push.js')).pushCommand },
+  { path: ['search'], description: 'Search Docker Hub for images', load: async () => (await import('./commands/search/search.js')).searchCommand },
   ...STORAGE_COMMANDS,
   ...NETWORK_COMMANDS,
 ];
@@ -65,11 +64,11 @@ export const GROUPS: Record<string, string> = {
 };
 
 /** Finds the verb named by the leading argv words; returns the words it consumed. */
-export function resolveCommand(words: readonly string[]): { spec: CommandSpec; invoked: string[] } | undefined {
-  let best: { spec: CommandSpec; invoked: string[] } | undefined;
-  for (const spec of COMMANDS) {
-    for (const path of [spec.path, ...(spec.aliases ?? [])]) {
-      if (path.every((w, i) => words[i] === w) && (!best || path.length > best.invoked.length)) best = { spec, invoked: [...path] };
+export function resolveCommand(words: readonly string[]): { entry: CommandEntry; invoked: string[] } | undefined {
+  let best: { entry: CommandEntry; invoked: string[] } | undefined;
+  for (const entry of COMMANDS) {
+    for (const path of [entry.path, ...(entry.aliases ?? [])]) {
+      if (path.every((w, i) => words[i] === w) && (!best || path.length > best.invoked.length)) best = { entry, invoked: [...path] };
     }
   }
   return best;
