@@ -48,6 +48,75 @@ export async function peek(source: Readable, n: number): Promise<{ head: Buffer;
   return { head: head.subarray(0, n), stream: Readable.from(replay(), { objectMode: false }) };
 }
 
+/**
+ * Like `peek`, but the bytes are read in paused mode and put back with
+ * `unshift`, so the returned stream is normally `source` itself and the rest
+ * of it flows with no extra stage per chunk. Destroying the returned stream
+ * destroys `source` at once (for a request still being received, its
+ * connection), unlike `peek`'s wrapper.
+ */
+export async function peekInPlace(source: Readable, n: number): Promise<{ head: Buffer; stream: Readable }> {
+  const chunks: Buffer[] = [];
+  let have = 0;
+  let ended = source.readableEnded;
+  const onEnd = (): void => {
+    ended = true;
+  };
+  source.once('end', onEnd);
+  try {
+    while (have < n && !ended) {
+      const chunk = source.read() as Buffer | Uint8Array | null;
+      if (chunk !== null) {
+        const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+        chunks.push(buf);
+        have += buf.length;
+        continue;
+      }
+      await nextReadable(source);
+    }
+  } finally {
+    source.off('end', onEnd);
+  }
+  const head = Buffer.concat(chunks);
+  if (ended) {
+    // the whole stream fit in the head and its end was already emitted: replay it from a fresh stream
+    const replay = Readable.from(head.length > 0 ? [head] : [], { objectMode: false });
+    replay.on('close', () => source.destroy());
+    return { head: head.subarray(0, n), stream: replay };
+  }
+  if (head.length > 0) source.unshift(head);
+  return { head: head.subarray(0, n), stream: source };
+}
+
+/** Resolves at the stream's next 'readable' or 'end'; rejects on its error or a close before its end. */
+function nextReadable(source: Readable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (source.destroyed) {
+      reject(source.errored ?? new Error('premature close'));
+      return;
+    }
+    const done = (): void => {
+      cleanup();
+      resolve();
+    };
+    const fail = (err: Error): void => {
+      cleanup();
+      reject(err);
+    };
+    const closed = (): void => fail(source.errored ?? new Error('premature close'));
+    const cleanup = (): void => {
+      source.off('readable', done);
+      source.off('end', done);
+      source.off('error', fail);
+      source.off('close', closed);
+    };
+    source.on('readable', done);
+    source.on('end', done);
+    source.on('error', fail);
+    source.on('close', closed);
+  });
+}
+
 type ZlibWithZstd = typeof zlib & { createZstdDecompress?: () => NodeJS.ReadWriteStream };
 
 /** The uncompressed bytes of a possibly gzip/zstd-compressed stream. */

@@ -2,8 +2,10 @@ import { createHash, type Hash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { type FileHandle, chmod, link, lutimes, mkdir, open, rm, symlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { decompressStream, detectCompression } from '../../images/decompress.js';
+import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { decompressStream, detectCompression, peekInPlace } from '../../images/decompress.js';
+import { type HashingFileWriter, openHashingWriter } from './hashing-writer.js';
 
 /** sha256 (hex) of regular files' bytes by absolute path, computed while unpacking so COPY need not read them again. */
 export type ContentHashes = Map<string, string>;
@@ -17,6 +19,8 @@ const PATH_MAX = 4095;
 const MAX_META = 1 << 20;
 /** File bytes are written in batches of about this size. */
 const WRITE_BATCH = 1 << 20;
+/** Files at least this large are hashed and written on the hashing worker, off the main thread. */
+const OFFLOAD_SIZE = 1 << 20;
 const FILE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
 
 type Kind = 'dir' | 'file' | 'symlink';
@@ -43,44 +47,68 @@ interface Header {
  * context) is accepted, as dockerd accepts it.
  */
 export async function extractContext(source: Readable, dir: string): Promise<ContentHashes> {
-  const it = (source as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-  const head: Buffer[] = [];
-  let have = 0;
-  let done = false;
-  while (have < 6) {
-    const r = await it.next();
-    if (r.done === true) {
-      done = true;
-      break;
-    }
-    head.push(r.value);
-    have += r.value.length;
-  }
-  async function* replay(): AsyncGenerator<Buffer> {
-    try {
-      for (const h of head) yield h;
-      if (done) return;
-      for (let r = await it.next(); r.done !== true; r = await it.next()) yield r.value;
-    } finally {
-      await it.return?.();
-    }
-  }
-  const first = Buffer.concat(head);
-  let chunks: AsyncIterable<Buffer> = replay();
-  if (detectCompression(first) !== 'none') chunks = (await decompressStream(Readable.from(replay(), { objectMode: false }))).stream;
   const reader = new ContextTarReader(dir);
+  let body: Readable | undefined;
   try {
-    for await (const chunk of chunks) {
-      const p = reader.push(chunk);
-      if (p) await p;
-    }
+    const { head, stream } = await peekInPlace(source, 6);
+    body = detectCompression(head) === 'none' ? stream : (await decompressStream(stream)).stream;
+    await feed(body, reader);
     await reader.end();
   } catch (err) {
     await reader.abort();
+    body?.destroy();
     source.destroy();
     throw err;
   }
   return reader.hashes;
+}
+
+/**
+ * Pushes the stream's chunks into the reader from 'data' events, pausing
+ * while the reader waits on a write: no promise or iterator result per
+ * chunk, which at a few hundred MB/s is most of the garbage a build makes.
+ */
+async function feed(stream: Readable, reader: ContextTarReader): Promise<void> {
+  let waiting: Promise<void> | undefined;
+  let failure: { err: unknown } | undefined;
+  const fail = (err: unknown): void => {
+    failure ??= { err };
+    stream.destroy(err as Error);
+  };
+  stream.on('data', (chunk: Buffer) => {
+    let wait: Promise<void> | undefined;
+    try {
+      wait = reader.push(chunk);
+    } catch (err) {
+      fail(err);
+      return;
+    }
+    if (!wait) return;
+    stream.pause();
+    waiting = wait.then(() => {
+      waiting = undefined;
+      stream.resume();
+    }, fail);
+  });
+  try {
+    await finished(stream);
+  } finally {
+    // the stream may end while the last entry is still being written
+    await waiting;
+  }
+  if (failure) throw failure.err;
+}
+
+interface OpenFile {
+  fh: FileHandle;
+  /** Exactly one of `hash` (small files: hashed and batched here) and `writer` (large files: the worker hashes and writes). */
+  hash: Hash | undefined;
+  writer: HashingFileWriter | undefined;
+  path: string;
+  pending: Buffer[];
+  pendingBytes: number;
+  mode: number;
+  mtime: number;
 }
 
 class ContextTarReader {
@@ -99,7 +127,7 @@ class ContextTarReader {
   private metaSize = 0;
   /** PAX / GNU long-name overrides for the next entry. */
   private next: { path?: string; linkpath?: string; size?: number; mtime?: number } = {};
-  private file: { fh: FileHandle; hash: Hash; path: string; pending: Buffer[]; pendingBytes: number; mode: number; mtime: number } | undefined;
+  private file: OpenFile | undefined;
 
   constructor(private readonly root: string) {}
 
@@ -159,6 +187,7 @@ class ContextTarReader {
   async abort(): Promise<void> {
     const f = this.file;
     this.file = undefined;
+    await f?.writer?.finish().catch(() => undefined);
     await f?.fh.close().catch(() => undefined);
   }
 
@@ -199,11 +228,19 @@ class ContextTarReader {
     if (this.meta) {
       this.meta.push(slice);
       this.metaSize += slice.length;
+    } else if (f?.writer) {
+      const wait = f.writer.write(slice);
+      if (wait) return wait.then(() => this.afterData(f));
     } else if (f) {
-      f.hash.update(slice);
+      f.hash?.update(slice);
       f.pending.push(slice);
       f.pendingBytes += slice.length;
     }
+    return this.afterData(f);
+  }
+
+  /** After an entry's bytes: flush a full batch, or finish the entry when its last byte came. */
+  private afterData(f: OpenFile | undefined): Promise<void> | undefined {
     if (this.remaining > 0) {
       if (f && f.pendingBytes >= WRITE_BATCH) return this.flush(f);
       return undefined;
@@ -217,23 +254,29 @@ class ContextTarReader {
     return undefined;
   }
 
-  private async flush(f: NonNullable<ContextTarReader['file']>): Promise<void> {
+  private async flush(f: OpenFile): Promise<void> {
     const bufs = f.pending;
     f.pending = [];
     f.pendingBytes = 0;
     await f.fh.writev(bufs);
   }
 
-  private async finishFile(f: NonNullable<ContextTarReader['file']>): Promise<void> {
+  private async finishFile(f: OpenFile): Promise<void> {
     this.file = undefined;
+    let digest: string;
     try {
-      if (f.pending.length > 0) await f.fh.writev(f.pending);
+      if (f.writer) {
+        digest = await f.writer.finish();
+      } else {
+        if (f.pending.length > 0) await f.fh.writev(f.pending);
+        digest = (f.hash as Hash).digest('hex');
+      }
       await f.fh.chmod(f.mode);
       await f.fh.utimes(f.mtime, f.mtime);
     } finally {
       await f.fh.close();
     }
-    this.hashes.set(f.path, f.hash.digest('hex'));
+    this.hashes.set(f.path, digest);
   }
 
   private finishMeta(): void {
@@ -298,7 +341,8 @@ class ContextTarReader {
         if (old) await rm(path, { recursive: true, force: true });
         const fh = await open(path, FILE_FLAGS, 0o600);
         this.made.set(rel, 'file');
-        this.file = { fh, hash: createHash('sha256'), path, pending: [], pendingBytes: 0, mode: h.mode, mtime };
+        const offload = h.size >= OFFLOAD_SIZE;
+        this.file = { fh, hash: offload ? undefined : createHash('sha256'), writer: offload ? openHashingWriter(fh.fd) : undefined, path, pending: [], pendingBytes: 0, mode: h.mode, mtime };
         this.startData(h.size);
         if (h.size === 0) await this.finishFile(this.file);
       }
