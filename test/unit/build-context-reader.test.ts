@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import * as tar from 'tar-stream';
@@ -120,4 +120,19 @@ test('concurrent contexts share the worker and its blocks without mixing bytes',
     assert.equal(results[i]?.get(path), sha256(f));
     assert.ok((await readFile(path)).equals(f));
   }
+});
+
+test('uploads stalled inside large files do not hold up another context', async () => {
+  const stalled = Array.from({ length: 9 }, () => new PassThrough());
+  const dirs = await Promise.all(stalled.map(() => freshDir()));
+  const pending = stalled.map((s, i) => extractContext(s, dirs[i] as string));
+  for (const s of stalled) s.write(context.subarray(0, 1536 * 1024 + 100));
+  const dir = await freshDir();
+  const hashes = await Promise.race([
+    extractContext(Readable.from([context], { objectMode: false }), dir),
+    new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 10_000)),
+  ]);
+  assert.equal(hashes?.get(join(dir, 'data/big.bin')), sha256(big), 'the complete upload finished while the others stalled');
+  for (const s of stalled) s.end(context.subarray(1536 * 1024 + 100));
+  await Promise.all(pending);
 });
