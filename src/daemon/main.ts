@@ -90,6 +90,8 @@ async function main(): Promise<void> {
     insecureRegistries: config.insecureRegistries,
     maxConcurrentDownloads: config.maxConcurrentDownloads,
     maxConcurrentUploads: config.maxConcurrentUploads,
+    defaultIpcMode: config.defaultIpcMode,
+    ...(config.defaultCgroupnsMode !== undefined ? { defaultCgroupnsMode: config.defaultCgroupnsMode } : {}),
   };
   await mkdir(enginePaths.exitDir(settings), { recursive: true });
   await mkdir(enginePaths.tmp(settings), { recursive: true });

@@ -25,6 +25,9 @@ export interface EngineSettings {
   readonly maxConcurrentUploads?: number;
   /** daemon.json userns-remap, resolved; dataRoot is then the remapped root `<data-root>/<uid>.<gid>`. */
   readonly userns?: UsernsRemap;
+  /** daemon.json default-ipc-mode / default-cgroupns-mode, for containers created without --ipc / --cgroupns (undefined: Docker's defaults). */
+  readonly defaultIpcMode?: 'private' | 'shareable';
+  readonly defaultCgroupnsMode?: 'host' | 'private';
 }
 
 /**

@@ -101,7 +101,7 @@ for (const cli of ['docker', 'berth'] as const) {
     test('rm leaves no veth, netns, port rule or proxy process behind', async () => {
       const ips = [await inspect('web', '{{.NetworkSettings.IPAddress}}'), await inspect('pall', '{{.NetworkSettings.IPAddress}}')];
       assert.equal((await proxiesTo(ips[0] ?? '')).length, 1, 'a berth-proxy serves the published port');
-      assert.equal((await proxiesTo(ips[1] ?? '')).length, 2, 'one per published port and protocol');
+      assert.equal((await proxiesTo(ips[1] ?? '')).length, 4, 'one per published port, protocol and family (0.0.0.0 and [::])');
       const r = await run(['rm', '-f', 'web', 'pall']);
       assert.equal(r.code, 0, r.stderr);
       const t = await hostTraces(h);

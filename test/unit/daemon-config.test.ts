@@ -285,3 +285,36 @@ void test('hosts are normalized and tcp requires mutual TLS', () => {
   assert.deepEqual(c.hosts, ['tcp://0.0.0.0:2376']);
   assert.deepEqual(c.tls, { enabled: true, verify: true, caCert: '/ca', cert: '/c', key: '/k' });
 });
+
+void test('default-ipc-mode and default-cgroupns-mode: values and dockerd error texts', () => {
+  const d = configOf([], {});
+  assert.equal(d.defaultIpcMode, 'private');
+  assert.equal(d.defaultCgroupnsMode, undefined);
+  const f = configOf([], { '/etc/berth/daemon.json': '{"default-ipc-mode": "shareable", "default-cgroupns-mode": "private"}' });
+  assert.equal(f.defaultIpcMode, 'shareable');
+  assert.equal(f.defaultCgroupnsMode, 'private');
+  const a = configOf(['--default-ipc-mode', 'shareable', '--default-cgroupns-mode=host'], {});
+  assert.equal(a.defaultIpcMode, 'shareable');
+  assert.equal(a.defaultCgroupnsMode, 'host');
+  const prefix = 'unable to configure the Docker daemon with file /etc/berth/daemon.json: ';
+  assert.equal(
+    message(() => configOf([], { '/etc/berth/daemon.json': '{"default-ipc-mode": "bogus"}' })),
+    `${prefix}configuration validation from file failed: default IPC mode setting (bogus) is invalid; use "shareable" or "private"`,
+  );
+  assert.equal(
+    message(() => configOf([], { '/etc/berth/daemon.json': '{"default-cgroupns-mode": "bogus"}' })),
+    `${prefix}configuration validation from file failed: default cgroup namespace mode (bogus) is invalid; use "host" or "private"`,
+  );
+  assert.equal(
+    message(() => configOf(['--default-ipc-mode=bogus'], {})),
+    `${prefix}merged configuration validation from file and command line flags failed: default IPC mode setting (bogus) is invalid; use "shareable" or "private"`,
+  );
+  assert.equal(
+    message(() => configOf(['--default-cgroupns-mode', 'bogus'], {})),
+    `${prefix}merged configuration validation from file and command line flags failed: default cgroup namespace mode (bogus) is invalid; use "host" or "private"`,
+  );
+  assert.equal(
+    message(() => configOf(['--default-cgroupns-mode=private'], { '/etc/berth/daemon.json': '{"default-cgroupns-mode": "host"}' })),
+    `${prefix}the following directives are specified both as a flag and in the configuration file: default-cgroupns-mode: (from flag: private, from file: host)`,
+  );
+});

@@ -80,6 +80,8 @@ export interface DaemonConfig {
   readonly cgroupParent: string | undefined; // "cgroup-parent"
   readonly containerd: string | undefined; // "containerd"; accepted for compatibility, unused
   readonly oomScoreAdjust: number; // "oom-score-adjust"; default 0
+  readonly defaultIpcMode: 'private' | 'shareable'; // "default-ipc-mode"; default private
+  readonly defaultCgroupnsMode: 'host' | 'private' | undefined; // "default-cgroupns-mode"; undefined = Docker's (private on cgroup v2, host on v1)
 }
 
 /**
@@ -140,6 +142,8 @@ export interface DaemonSettings {
   'cgroup-parent'?: string;
   containerd?: string;
   'oom-score-adjust'?: number;
+  'default-ipc-mode'?: string;
+  'default-cgroupns-mode'?: string;
 }
 
 export type DaemonSettingKey = keyof DaemonSettings;

@@ -103,6 +103,19 @@ const shmSize = (v: unknown, key: string): string => {
   parseByteSize(s, key);
   return s;
 };
+const ipcMode = (v: unknown, key: string): string => {
+  const s = str(v, key);
+  if (s !== 'private' && s !== 'shareable') throw invalidArgument(`configuration validation from file failed: ${badIpcMode(s)}`);
+  return s;
+};
+const cgroupnsMode = (v: unknown, key: string): string => {
+  const s = str(v, key);
+  if (s !== 'host' && s !== 'private') throw invalidArgument(`configuration validation from file failed: ${badCgroupnsMode(s)}`);
+  return s;
+};
+// dockerd's texts (daemon/config ValidatePlatformConfig).
+const badIpcMode = (s: string): string => `default IPC mode setting (${s}) is invalid; use "shareable" or "private"`;
+const badCgroupnsMode = (s: string): string => `default cgroup namespace mode (${s}) is invalid; use "host" or "private"`;
 const level = (v: unknown, key: string): DaemonSettings['log-level'] & string => parseLogLevel(str(v, key));
 
 // Every key daemon.json may hold. Anything else is rejected, as dockerd does.
@@ -163,6 +176,8 @@ const validators: Validators = {
   'cgroup-parent': str,
   containerd: str,
   'oom-score-adjust': int,
+  'default-ipc-mode': ipcMode,
+  'default-cgroupns-mode': cgroupnsMode,
 };
 
 const isSettingKey = (key: string): key is keyof DaemonSettings => Object.hasOwn(validators, key);
@@ -253,6 +268,12 @@ export function resolveDaemonConfig(args: Extract<DaemonArgs, { kind: 'run' }>, 
     );
   }
   const s: DaemonSettings = { ...file, ...flags };
+  const merged = (message: string): Error =>
+    invalidArgument(`unable to configure the Docker daemon with file ${configFile}: merged configuration validation from file and command line flags failed: ${message}`);
+  const ipc = s['default-ipc-mode'] ?? 'private';
+  if (ipc !== 'private' && ipc !== 'shareable') throw merged(badIpcMode(ipc));
+  const cgroupns = s['default-cgroupns-mode'];
+  if (cgroupns !== undefined && cgroupns !== 'host' && cgroupns !== 'private') throw merged(badCgroupnsMode(cgroupns));
 
   const userRuntimes = s.runtimes ?? {};
   // dockerd reserves its stock runtime name; "crun" may be redefined.
@@ -335,6 +356,8 @@ export function resolveDaemonConfig(args: Extract<DaemonArgs, { kind: 'run' }>, 
     cgroupParent: s['cgroup-parent'],
     containerd: s.containerd,
     oomScoreAdjust: s['oom-score-adjust'] ?? 0,
+    defaultIpcMode: ipc,
+    defaultCgroupnsMode: cgroupns,
   };
 }
 

@@ -33,6 +33,8 @@ const flags: readonly FlagSpec[] = [
   { long: 'config-file', target: 'config-file', kind: 'string', usage: 'Daemon configuration file (default "/etc/berth/daemon.json")' },
   { long: 'data-root', target: 'data-root', kind: 'string', usage: 'Root directory of persistent Berth state (default "/var/lib/berth")' },
   { long: 'debug', short: 'D', target: 'debug', kind: 'bool', usage: 'Enable debug mode' },
+  { long: 'default-cgroupns-mode', target: 'default-cgroupns-mode', kind: 'string', usage: 'Default mode for containers cgroup namespace ("host" | "private")' },
+  { long: 'default-ipc-mode', target: 'default-ipc-mode', kind: 'string', usage: 'Default mode for containers ipc ("shareable" | "private") (default "private")' },
   { long: 'default-runtime', target: 'default-runtime', kind: 'string', usage: 'Default OCI runtime for containers (default "runc")' },
   { long: 'exec-root', target: 'exec-root', kind: 'string', usage: 'Root directory for execution state files (default "/run/berth")' },
   { long: 'fixed-cidr-v6', target: 'fixed-cidr-v6', kind: 'string', usage: 'IPv6 subnet for the default bridge network' },

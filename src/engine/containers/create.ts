@@ -1,6 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { conflict, invalidArgument, notFound } from '../../errors/engine-error.js';
-import { enginePaths } from '../engine-context.js';
+import { enginePaths, type EngineSettings } from '../engine-context.js';
 import { findImage, imageChainIds } from '../images/resolve.js';
 import { findContainer, saveNewContainer } from './container-repo.js';
 import {
@@ -248,7 +248,7 @@ const resourceDefaults = {
 
 function withHostConfigDefaults(
   h: Partial<HostConfig>,
-  settings: { logDriver: string; logOpts: Readonly<Record<string, string>>; defaultRuntime: string },
+  settings: Pick<EngineSettings, 'logDriver' | 'logOpts' | 'defaultRuntime' | 'defaultIpcMode' | 'defaultCgroupnsMode'>,
 ): HostConfig {
   const restart = h.RestartPolicy ?? { Name: 'no', MaximumRetryCount: 0 };
   const { Init, ...given } = h;
@@ -267,13 +267,13 @@ function withHostConfigDefaults(
     ConsoleSize: h.ConsoleSize ?? [0, 0],
     CapAdd: h.CapAdd ?? null,
     CapDrop: h.CapDrop ?? null,
-    CgroupnsMode: h.CgroupnsMode || defaultCgroupnsMode(),
+    CgroupnsMode: h.CgroupnsMode || (settings.defaultCgroupnsMode ?? defaultCgroupnsMode()),
     Dns: h.Dns ?? [],
     DnsOptions: h.DnsOptions ?? [],
     DnsSearch: h.DnsSearch ?? [],
     ExtraHosts: h.ExtraHosts ?? null,
     GroupAdd: h.GroupAdd ?? null,
-    IpcMode: h.IpcMode || 'private',
+    IpcMode: h.IpcMode || (settings.defaultIpcMode ?? 'private'),
     Cgroup: h.Cgroup ?? '',
     Links: h.Links ?? null,
     OomScoreAdj: h.OomScoreAdj ?? 0,

@@ -46,7 +46,7 @@ export class NetworkController {
     this.firewall = new BridgeFirewall({ ...opts, hairpin });
     this.netfilter = this.firewall.netfilter;
     this.netfilter6 = this.firewall.netfilter6;
-    this.ports = new PortPublisher(this.firewall, ctx.log, hairpin);
+    this.ports = new PortPublisher(this.firewall, ctx.log, hairpin, opts.userlandProxy !== false);
     this.dns = new NetworkDnsServers(ctx.db, ctx.log);
   }
 

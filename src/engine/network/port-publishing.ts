@@ -1,9 +1,20 @@
 // Published ports: the userland proxies that hold (or serve) the host ports, and their DNAT rules.
+import { existsSync } from 'node:fs';
 import { EngineError } from '../../errors/engine-error.js';
 import type { Logger } from '../../lib/logger.js';
 import { startPortProxy, type PortProxy } from '../../network/port-proxy.js';
 import type { ContainerEndpointFacts, ContainerNetworkFacts, ContainerRecord, PublishedPort } from '../containers/container-model.js';
 import type { BridgeFirewall } from './bridge-firewall.js';
+
+/** Random ports tried before giving up when the kernel's pick is busy on [::]. */
+const RANDOM_PORT_TRIES = 16;
+
+let ipv6Host: boolean | undefined;
+/** Whether the host has IPv6 at all (Docker's check before publishing on [::]). */
+function hostHasIpv6(): boolean {
+  ipv6Host ??= existsSync('/proc/net/if_inet6');
+  return ipv6Host;
+}
 
 interface WantedPort {
   proto: 'tcp' | 'udp';
@@ -22,14 +33,19 @@ export class PortPublisher {
     private readonly log: Logger,
     /** The kernel serves loopback too: IPv4 proxies only hold their ports. */
     private readonly hairpin: boolean,
+    /** daemon.json userland-proxy: [::] may be relayed to an IPv4-only container. */
+    private readonly userlandProxy: boolean,
   ) {}
 
   /**
    * Binds every published port (proxy first: it holds the port), then the
    * DNAT rule. An IPv6 host address goes to the container's IPv6 address
-   * (its IPv4 one through the proxy when it has none); with no host
-   * address, a container with IPv6 is also published on [::] with the
-   * same port, as Docker ≥ 20.10.
+   * (its IPv4 one through the proxy when it has none). With no host
+   * address and a host with IPv6, the port is also published on [::] with
+   * the same port, as Docker ≥ 20.10: to the container's IPv6 address, or
+   * through the proxy to its IPv4 one (only with the userland proxy; without
+   * it an IPv4-only container has no IPv6 side, and an IPv6 host address
+   * of such a container is dropped, as in Docker).
    */
   async publish(c: ContainerRecord, ip: string): Promise<void> {
     const net = c.runtime.network;
@@ -37,29 +53,64 @@ export class PortPublisher {
     const endpoint = net.endpoints[0];
     const proxies: PortProxy[] = [];
     this.proxies.set(c.id, proxies);
+    const target6 = endpoint?.ipv6 ?? (this.userlandProxy ? ip : undefined);
     for (const want of wantedPorts(c)) {
-      const v6 = want.hostIp.includes(':');
-      const target = v6 && endpoint?.ipv6 !== undefined ? endpoint.ipv6 : ip;
-      const proxy = await bindInRange(want, target, this.hairpin);
+      if (want.hostIp.includes(':')) {
+        if (target6 === undefined) continue;
+        const proxy = await bindInRange(want, target6, this.hairpin);
+        proxies.push(proxy);
+        await this.record(net, endpoint, want, want.hostIp, proxy.hostPort);
+        continue;
+      }
+      const both = want.hostIp === '' && target6 !== undefined && hostHasIpv6();
+      const [proxy, proxy6] = both ? await this.bindDualStack(c.id, want, ip, target6) : [await bindInRange(want, ip, this.hairpin), undefined];
       proxies.push(proxy);
-      const published: PublishedPort = { proto: want.proto, containerPort: want.containerPort, hostIp: want.hostIp, hostPort: proxy.hostPort };
-      net.ports.push(published);
-      await this.firewall.addPortRule(published, endpoint);
-      if (want.hostIp === '' && endpoint?.ipv6 !== undefined) {
-        const both: WantedPort = { ...want, hostIp: '::', hostPorts: [proxy.hostPort] };
-        try {
-          proxies.push(await bindInRange(both, endpoint.ipv6, false));
-        } catch (err) {
-          // A busy port fails the start; a host without IPv6 only loses the [::] side (as Docker, which warns).
-          if (err instanceof EngineError && err.code === 'conflict') throw err;
-          this.log.warn('publishing on [::] failed', { id: c.id, port: proxy.hostPort, error: (err as Error).message });
-          continue;
-        }
-        const p6: PublishedPort = { ...published, hostIp: '::' };
-        net.ports.push(p6);
-        await this.firewall.addPortRule(p6, endpoint);
+      await this.record(net, endpoint, want, want.hostIp, proxy.hostPort);
+      if (proxy6) {
+        proxies.push(proxy6);
+        await this.record(net, endpoint, want, '::', proxy.hostPort);
       }
     }
+  }
+
+  private async record(net: ContainerNetworkFacts, endpoint: ContainerEndpointFacts | undefined, want: WantedPort, hostIp: string, hostPort: number): Promise<void> {
+    const published: PublishedPort = { proto: want.proto, containerPort: want.containerPort, hostIp, hostPort };
+    net.ports.push(published);
+    await this.firewall.addPortRule(published, endpoint);
+  }
+
+  /**
+   * One host port on 0.0.0.0 and [::]: each candidate port (a random one
+   * when none was asked) is tried on both families and taken only when
+   * both are free. A host where [::] cannot be bound at all keeps the IPv4
+   * side only (Docker warns the same way).
+   */
+  private async bindDualStack(id: string, want: WantedPort, ip: string, target6: string): Promise<[PortProxy, PortProxy | undefined]> {
+    const random = want.hostPorts.length === 1 && want.hostPorts[0] === 0;
+    const candidates = random ? Array.from({ length: RANDOM_PORT_TRIES }, () => 0) : want.hostPorts;
+    let last: unknown;
+    for (const candidate of candidates) {
+      let proxy: PortProxy;
+      try {
+        proxy = await bindInRange({ ...want, hostPorts: [candidate] }, ip, this.hairpin);
+      } catch (err) {
+        last = err;
+        continue;
+      }
+      try {
+        return [proxy, await bindInRange({ ...want, hostIp: '::', hostPorts: [proxy.hostPort] }, target6, false)];
+      } catch (err) {
+        if (err instanceof EngineError && err.code === 'conflict') {
+          // Busy on [::] only: this port is not free for both families, try the next one.
+          await proxy.close().catch(() => undefined);
+          last = err;
+          continue;
+        }
+        this.log.warn('publishing on [::] failed', { id, port: proxy.hostPort, error: (err as Error).message });
+        return [proxy, undefined];
+      }
+    }
+    throw last;
   }
 
   /** After a daemon restart: the recorded ports of a running container again; a port that cannot be had is dropped (and logged). */
