@@ -1,8 +1,7 @@
 import { parseKeyValues } from '../../argv/common-flags.js';
-import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { Readable, Transform } from 'node:stream';
+import { Readable, Transform, pipeline } from 'node:stream';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { CommandSpec } from '../../argv/command-spec.js';
 import type { CliContext } from '../../cli-context.js';
@@ -56,8 +55,10 @@ async function prepareContext(ctx: CliContext, opts: BuildOptions): Promise<{ bo
   }
   let extra: { name: string; content: Buffer } | undefined;
   let dockerfile = 'Dockerfile';
+  // node:crypto costs a few ms to load: only these two cases need it
+  const randomName = async (): Promise<string> => `.dockerfile.${(await import('node:crypto')).randomBytes(10).toString('hex')}`;
   if (opts.file === '-') {
-    extra = { name: `.dockerfile.${randomBytes(10).toString('hex')}`, content: await readAll(ctx.stdin) };
+    extra = { name: await randomName(), content: await readAll(ctx.stdin) };
     dockerfile = extra.name;
   } else if (opts.file !== undefined) {
     const abs = isAbsolute(opts.file) ? opts.file : resolve(opts.file);
@@ -66,7 +67,7 @@ async function prepareContext(ctx: CliContext, opts: BuildOptions): Promise<{ bo
       const content = await readFile(abs).catch(() => {
         throw new CliExit(1, `unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat ${abs}: no such file or directory`);
       });
-      extra = { name: `.dockerfile.${randomBytes(10).toString('hex')}`, content };
+      extra = { name: await randomName(), content };
       dockerfile = extra.name;
     } else {
       dockerfile = rel.split(sep).join('/');
@@ -99,8 +100,8 @@ export async function buildImage(ctx: CliContext, opts: BuildOptions): Promise<n
   const prepared = await prepareContext(ctx, opts);
   const progress = opts.quiet ? undefined : ctx.stdout;
   const body = counting((size) => progress?.write(`Sending build context to Docker daemon  ${humanSize(size, 4)}\n`));
-  prepared.body.on('error', (err) => body.destroy(err));
-  prepared.body.pipe(body);
+  // A failure of the context reaches the request through `body`; a failed request stops the context producer.
+  pipeline(prepared.body, body, () => undefined);
   const buildArgs: Record<string, string | null> = {};
   for (const a of opts.buildArgs) {
     const eq = a.indexOf('=');
