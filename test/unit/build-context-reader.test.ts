@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -135,4 +135,17 @@ test('uploads stalled inside large files do not hold up another context', async 
   assert.equal(hashes?.get(join(dir, 'data/big.bin')), sha256(big), 'the complete upload finished while the others stalled');
   for (const s of stalled) s.end(context.subarray(1536 * 1024 + 100));
   await Promise.all(pending);
+});
+
+test('a write error inside a large file (a full filesystem) fails the context and leaves no descriptor open', async () => {
+  const small = join(ROOT, 'full');
+  await mkdir(small, { recursive: true });
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'berth-unit-full', small]);
+  try {
+    const fds = openFds();
+    await assert.rejects(extractContext(chunked(context, 65536), small), /ENOSPC|no space/i);
+    assert.equal(openFds(), fds);
+  } finally {
+    execFileSync('umount', [small]);
+  }
 });

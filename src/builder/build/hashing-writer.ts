@@ -1,22 +1,23 @@
 /**
- * Writes large files and computes their sha256 on a worker thread, so that
- * a build context's big files cost the main thread one copy instead of a
- * hash: the bytes are copied into blocks of a buffer shared with the
- * worker, which hashes and writes each block to a descriptor the caller
- * opened.
+ * Writes large files and computes their sha256 off the main thread, so
+ * that a build context's big files cost the main thread one copy instead
+ * of a hash: the bytes are copied into blocks of a buffer shared with a
+ * hashing worker, and each block is hashed there while libuv's thread pool
+ * writes it to the descriptor the caller opened.
  *
- * Each open file has its own two blocks (one filling while the worker
- * drains the other), so memory stays bounded per file, a writer that runs
- * ahead of the worker waits only for its own blocks (backpressure), and a
- * slow upload never holds up another build. One worker serves every file;
- * it is started on first use, keeps the process alive only while files are
- * open, and is replaced if it dies (the files it had open then fail).
+ * Each open file has its own few blocks (one filling while the others are
+ * hashed and written), so memory stays bounded per file (4 MiB), a writer that runs
+ * ahead waits only for its own blocks (backpressure), and a slow upload
+ * never holds up another build. One worker serves every file; it is started
+ * on first use, keeps the process alive only while files are open, and is
+ * replaced if it dies (the files it had open then fail).
  */
+import { write } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import type { HashingWriterReply, HashingWriterRequest } from './hashing-writer-protocol.js';
+import type { HashingWorkerReply, HashingWorkerRequest } from './hashing-writer-protocol.js';
 
 const BLOCK_SIZE = 1 << 20;
-const BLOCKS_PER_FILE = 2;
+const BLOCKS_PER_FILE = 4;
 /** Buffers of finished files kept for the next ones. */
 const MAX_SPARE_BUFFERS = 4;
 
@@ -40,18 +41,18 @@ class HashingWorker {
   open(fd: number): HashingFileWriter {
     const id = this.nextId++;
     const buffer = this.spare.pop() ?? new SharedArrayBuffer(BLOCK_SIZE * BLOCKS_PER_FILE);
-    this.send({ op: 'open', id, fd, buffer, blockSize: BLOCK_SIZE });
+    this.send({ op: 'open', id, buffer, blockSize: BLOCK_SIZE });
     if (this.writers.size === 0) this.worker?.ref();
-    const writer = new FileWriter(this, id, buffer);
+    const writer = new FileWriter(this, id, fd, buffer);
     this.writers.set(id, writer);
     return writer;
   }
 
-  send(msg: HashingWriterRequest): void {
+  send(msg: HashingWorkerRequest): void {
     this.started().postMessage(msg);
   }
 
-  /** The writer settled; its buffer is reused unless the worker may still hold it. */
+  /** The writer settled; its buffer is reused unless a block may still be in use. */
   retire(id: number, buffer: SharedArrayBuffer, reusable: boolean): void {
     this.writers.delete(id);
     if (reusable && this.spare.length < MAX_SPARE_BUFFERS) this.spare.push(buffer);
@@ -61,7 +62,7 @@ class HashingWorker {
   private started(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(new URL('./hashing-writer-worker.js', import.meta.url));
-    worker.on('message', (msg: HashingWriterReply) => this.writers.get(msg.id)?.onReply(msg));
+    worker.on('message', (msg: HashingWorkerReply) => this.writers.get(msg.id)?.onReply(msg));
     const lost = (err: Error): void => {
       if (this.worker !== worker) return;
       this.worker = undefined;
@@ -79,17 +80,22 @@ class HashingWorker {
 class FileWriter implements HashingFileWriter {
   private readonly bytes: Buffer;
   private readonly free: number[] = Array.from({ length: BLOCKS_PER_FILE }, (_, i) => i);
-  private readonly inFlight = new Set<number>();
+  /** Blocks sent and not yet hashed, and not yet written: a block is free again when in neither. */
+  private readonly hashing = new Set<number>();
+  private readonly writing = new Set<number>();
   private current: number | undefined;
   private fill = 0;
+  /** File offset of the next block. */
+  private position = 0;
   private waiting: Promise<void> | undefined;
   private wake: (() => void) | undefined;
-  private settle: { resolve(digest: string): void; reject(err: Error): void } | undefined;
-  private lostWith: Error | undefined;
+  private digest: { resolve(digest: string): void; reject(err: Error): void } | undefined;
+  private failure: Error | undefined;
 
   constructor(
     private readonly owner: HashingWorker,
     private readonly id: number,
+    private readonly fd: number,
     private readonly buffer: SharedArrayBuffer,
   ) {
     // Node's copy into a Buffer is a plain memcpy; a typed-array `set` into shared memory is several times slower
@@ -103,7 +109,7 @@ class FileWriter implements HashingFileWriter {
         this.current = this.free.pop();
         if (this.current === undefined) {
           const rest = chunk.subarray(off);
-          this.waiting = new Promise<void>((resolve) => (this.wake = resolve)).then(() => {
+          this.waiting = this.blockReleased().then(() => {
             this.waiting = undefined;
             return this.write(rest);
           });
@@ -123,39 +129,52 @@ class FileWriter implements HashingFileWriter {
   async finish(): Promise<string> {
     while (this.waiting) await this.waiting;
     if (this.current !== undefined) this.sendCurrent();
-    let reusable = false;
+    let digest: string | undefined;
     try {
-      const digest = await new Promise<string>((resolve, reject) => {
-        this.settle = { resolve, reject };
-        if (this.lostWith) reject(this.lostWith);
+      digest = await new Promise<string>((resolve, reject) => {
+        this.digest = { resolve, reject };
+        if (this.failure) reject(this.failure);
         else this.owner.send({ op: 'close', id: this.id });
       });
-      // the worker answers a close after every block before it: none is still in use
-      reusable = true;
-      return digest;
-    } finally {
-      this.owner.retire(this.id, this.buffer, reusable);
+    } catch {
+      // the failure is thrown below, once no write can still touch the descriptor
     }
+    while (this.writing.size > 0) await this.blockReleased();
+    // after a clean close every block was hashed and written: the buffer can serve another file
+    this.owner.retire(this.id, this.buffer, this.failure === undefined && this.hashing.size === 0);
+    if (this.failure) throw this.failure;
+    return digest as string;
   }
 
-  onReply(msg: HashingWriterReply): void {
-    if (msg.op === 'free') {
-      if (this.inFlight.delete(msg.block)) this.blockFreed(msg.block);
-    } else if (msg.op === 'done') {
-      this.settle?.resolve(msg.digest);
+  onReply(msg: HashingWorkerReply): void {
+    if (msg.op === 'hashed') {
+      if (this.hashing.delete(msg.block)) this.release(msg.block);
+    } else if (msg.op === 'digest') {
+      this.digest?.resolve(msg.digest);
     } else {
-      this.settle?.reject(new Error(msg.message));
+      this.fail(new Error(msg.message));
     }
   }
 
   onWorkerLost(err: Error): void {
-    this.lostWith ??= err;
-    for (const block of this.inFlight) this.blockFreed(block);
-    this.inFlight.clear();
-    this.settle?.reject(err);
+    this.fail(err);
+    for (const block of [...this.hashing]) {
+      this.hashing.delete(block);
+      this.release(block);
+    }
   }
 
-  private blockFreed(block: number): void {
+  private fail(err: Error): void {
+    this.failure ??= err;
+    this.digest?.reject(err);
+  }
+
+  private blockReleased(): Promise<void> {
+    return new Promise<void>((resolve) => (this.wake = resolve));
+  }
+
+  private release(block: number): void {
+    if (this.hashing.has(block) || this.writing.has(block)) return;
     this.free.push(block);
     const wake = this.wake;
     this.wake = undefined;
@@ -164,15 +183,31 @@ class FileWriter implements HashingFileWriter {
 
   private sendCurrent(): void {
     const block = this.current as number;
+    const length = this.fill;
     this.current = undefined;
-    if (this.fill === 0 || this.lostWith) {
-      this.fill = 0;
-      this.blockFreed(block);
+    this.fill = 0;
+    if (length === 0 || this.failure) {
+      this.release(block);
       return;
     }
-    this.inFlight.add(block);
-    this.owner.send({ op: 'data', id: this.id, block, length: this.fill });
-    this.fill = 0;
+    this.hashing.add(block);
+    this.writing.add(block);
+    this.owner.send({ op: 'data', id: this.id, block, length });
+    this.writeBlock(block, block * BLOCK_SIZE, length, this.position);
+    this.position += length;
+  }
+
+  /** Writes at an explicit offset (blocks may be written out of order), resuming after a short write. */
+  private writeBlock(block: number, start: number, length: number, position: number): void {
+    write(this.fd, this.bytes, start, length, position, (err, written) => {
+      if (!err && written < length && written > 0) {
+        this.writeBlock(block, start + written, length - written, position + written);
+        return;
+      }
+      if (err || written === 0) this.fail(err ?? new Error('short write'));
+      this.writing.delete(block);
+      this.release(block);
+    });
   }
 }
 
