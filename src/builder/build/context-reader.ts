@@ -37,8 +37,10 @@ interface Header {
 /**
  * Unpacks a build context tar (plain or compressed) into `dir`, hashing each
  * regular file as its bytes stream by. A small tar reader of its own rather
- * than a general one: file bytes go from the request's chunks to the hash and
- * to `writev` without being copied, and what it created is remembered, so an
+ * than a general one: a small file's bytes go from the request's chunks to
+ * the hash and to `writev` without being copied, a large file's are copied
+ * once into blocks hashed on a worker thread (`hashing-writer.ts`), and what
+ * it created is remembered, so an
  * entry costs O(1) filesystem calls whatever its depth. Entry names that are
  * absolute or climb out with `..`, or that would go below a symlink or file,
  * are rejected; nothing is ever written through a symlink. Owners are not
@@ -101,7 +103,7 @@ async function feed(stream: Readable, reader: ContextTarReader): Promise<void> {
 
 interface OpenFile {
   fh: FileHandle;
-  /** Exactly one of `hash` (small files: hashed and batched here) and `writer` (large files: the worker hashes and writes). */
+  /** Exactly one of `hash` (small files: hashed and batched here) and `writer` (large files: hashed on the worker, written by the thread pool). */
   hash: Hash | undefined;
   writer: HashingFileWriter | undefined;
   path: string;
