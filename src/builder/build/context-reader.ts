@@ -344,7 +344,9 @@ class ContextTarReader {
         const fh = await open(path, FILE_FLAGS, 0o600);
         this.made.set(rel, 'file');
         const offload = h.size >= OFFLOAD_SIZE;
-        this.file = { fh, hash: offload ? undefined : createHash('sha256'), writer: offload ? openHashingWriter(fh.fd) : undefined, path, pending: [], pendingBytes: 0, mode: h.mode, mtime };
+        // owned (closed by abort) before the writer is made: starting the worker may throw
+        this.file = { fh, hash: offload ? undefined : createHash('sha256'), writer: undefined, path, pending: [], pendingBytes: 0, mode: h.mode, mtime };
+        if (offload) this.file.writer = openHashingWriter(fh.fd);
         this.startData(h.size);
         if (h.size === 0) await this.finishFile(this.file);
       }

@@ -18,8 +18,6 @@ import type { HashingWorkerReply, HashingWorkerRequest } from './hashing-writer-
 
 const BLOCK_SIZE = 1 << 20;
 const BLOCKS_PER_FILE = 4;
-/** Buffers of finished files kept for the next ones. */
-const MAX_SPARE_BUFFERS = 4;
 
 export interface HashingFileWriter {
   /** Queues a copy of `chunk`; returns a promise only when the caller must wait for room before writing more. */
@@ -52,10 +50,15 @@ class HashingWorker {
     this.started().postMessage(msg);
   }
 
-  /** The writer settled; its buffer is reused unless a block may still be in use. */
+  /**
+   * The writer settled; its buffer is reused unless a block may still be in
+   * use. Never dropped otherwise: the worker rarely collects garbage, so a
+   * dropped shared buffer would stay allocated there (the spares are bounded
+   * by the most files ever open at once).
+   */
   retire(id: number, buffer: SharedArrayBuffer, reusable: boolean): void {
     this.writers.delete(id);
-    if (reusable && this.spare.length < MAX_SPARE_BUFFERS) this.spare.push(buffer);
+    if (reusable) this.spare.push(buffer);
     if (this.writers.size === 0) this.worker?.unref();
   }
 
@@ -131,17 +134,16 @@ class FileWriter implements HashingFileWriter {
     if (this.current !== undefined) this.sendCurrent();
     let digest: string | undefined;
     try {
+      // always closed, even after a failure: the worker forgets the file, and answers after every block before it
       digest = await new Promise<string>((resolve, reject) => {
         this.digest = { resolve, reject };
-        if (this.failure) reject(this.failure);
-        else this.owner.send({ op: 'close', id: this.id });
+        this.owner.send({ op: 'close', id: this.id });
       });
     } catch {
       // the failure is thrown below, once no write can still touch the descriptor
     }
     while (this.writing.size > 0) await this.blockReleased();
-    // after a clean close every block was hashed and written: the buffer can serve another file
-    this.owner.retire(this.id, this.buffer, this.failure === undefined && this.hashing.size === 0);
+    this.owner.retire(this.id, this.buffer, this.hashing.size === 0);
     if (this.failure) throw this.failure;
     return digest as string;
   }

@@ -64,12 +64,11 @@ export class PortPublisher {
       }
       const both = want.hostIp === '' && target6 !== undefined && hostHasIpv6();
       const [proxy, proxy6] = both ? await this.bindDualStack(c.id, want, ip, target6) : [await bindInRange(want, ip, this.hairpin), undefined];
+      // both proxies are owned (closed with the container) before a rule can fail
       proxies.push(proxy);
+      if (proxy6) proxies.push(proxy6);
       await this.record(net, endpoint, want, want.hostIp, proxy.hostPort);
-      if (proxy6) {
-        proxies.push(proxy6);
-        await this.record(net, endpoint, want, '::', proxy.hostPort);
-      }
+      if (proxy6) await this.record(net, endpoint, want, '::', proxy.hostPort);
     }
   }
 
