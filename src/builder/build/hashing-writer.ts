@@ -94,6 +94,7 @@ class FileWriter implements HashingFileWriter {
   private wake: (() => void) | undefined;
   private digest: { resolve(digest: string): void; reject(err: Error): void } | undefined;
   private failure: Error | undefined;
+  private digested = false;
 
   constructor(
     private readonly owner: HashingWorker,
@@ -152,6 +153,7 @@ class FileWriter implements HashingFileWriter {
     if (msg.op === 'hashed') {
       if (this.hashing.delete(msg.block)) this.release(msg.block);
     } else if (msg.op === 'digest') {
+      this.digested = true;
       this.digest?.resolve(msg.digest);
     } else {
       this.fail(new Error(msg.message));
@@ -159,7 +161,8 @@ class FileWriter implements HashingFileWriter {
   }
 
   onWorkerLost(err: Error): void {
-    this.fail(err);
+    // a file whose digest already came is complete: only its writes may be pending
+    if (!this.digested) this.fail(err);
     for (const block of [...this.hashing]) {
       this.hashing.delete(block);
       this.release(block);
