@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { decompressStream, detectCompression, peekInPlace } from '../../images/decompress.js';
 import { type HashingFileWriter, openHashingWriter } from './hashing-writer.js';
+import { cString, isZero, parseHeader, parsePax, type PaxOverrides, type TarHeader } from './tar-header-parse.js';
 
 /** sha256 (hex) of regular files' bytes by absolute path, computed while unpacking so COPY need not read them again. */
 export type ContentHashes = Map<string, string>;
@@ -25,14 +26,6 @@ const FILE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | 
 
 type Kind = 'dir' | 'file' | 'symlink';
 
-interface Header {
-  name: string;
-  mode: number;
-  size: number;
-  mtime: number;
-  type: string;
-  linkname: string;
-}
 
 /**
  * Unpacks a build context tar (plain or compressed) into `dir`, hashing each
@@ -124,11 +117,11 @@ class ContextTarReader {
   /** Bytes of the current entry's data (then padding) still to come. */
   private remaining = 0;
   private pad = 0;
-  private entry: Header | undefined;
+  private entry: TarHeader | undefined;
   private meta: Buffer[] | undefined;
   private metaSize = 0;
   /** PAX / GNU long-name overrides for the next entry. */
-  private next: { path?: string; linkpath?: string; size?: number; mtime?: number } = {};
+  private next: PaxOverrides = {};
   private file: OpenFile | undefined;
 
   constructor(private readonly root: string) {}
@@ -282,7 +275,7 @@ class ContextTarReader {
   }
 
   private finishMeta(): void {
-    const h = this.entry as Header;
+    const h = this.entry as TarHeader;
     const data = Buffer.concat(this.meta ?? []);
     this.meta = undefined;
     if (h.type === 'L') this.next.path = cString(data);
@@ -290,7 +283,7 @@ class ContextTarReader {
     else if (h.type === 'x') Object.assign(this.next, parsePax(data));
   }
 
-  private async beginEntry(h: Header): Promise<void> {
+  private async beginEntry(h: TarHeader): Promise<void> {
     const name = h.name;
     if (name.startsWith('/')) throw new ContextEntryError(`invalid build context: absolute path ${JSON.stringify(name)} in the context tar`);
     const parts = name.split('/').filter((p) => p !== '' && p !== '.');
@@ -377,69 +370,4 @@ class ContextTarReader {
       this.made.set(d, 'dir');
     }
   }
-}
-
-function isZero(b: Buffer): boolean {
-  for (let i = 0; i < 512; i++) if (b[i] !== 0) return false;
-  return true;
-}
-
-function cString(b: Buffer): string {
-  const z = b.indexOf(0);
-  return b.toString('utf8', 0, z < 0 ? b.length : z);
-}
-
-function octal(b: Buffer, start: number, len: number): number {
-  // base-256 (GNU) for large values
-  if (((b[start] ?? 0) & 0x80) !== 0) {
-    let v = (b[start] ?? 0) & 0x7f;
-    for (let i = start + 1; i < start + len; i++) v = v * 256 + (b[i] ?? 0);
-    return v;
-  }
-  const s = b.toString('latin1', start, start + len).replace(/\0.*$/s, '').trim();
-  if (s === '') return 0;
-  if (!/^[0-7]+$/.test(s)) throw new Error('archive/tar: invalid tar header');
-  return parseInt(s, 8);
-}
-
-function parseHeader(b: Buffer): Header {
-  let sum = 0;
-  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : (b[i] as number);
-  if (octal(b, 148, 8) !== sum) throw new Error('archive/tar: invalid tar header');
-  let name = cString(b.subarray(0, 100));
-  const ustar = b.toString('latin1', 257, 263) === 'ustar\0';
-  if (ustar) {
-    const prefix = cString(b.subarray(345, 500));
-    if (prefix !== '') name = `${prefix}/${name}`;
-  }
-  return {
-    name,
-    mode: octal(b, 100, 8) & 0o7777,
-    size: octal(b, 124, 12),
-    mtime: octal(b, 136, 12),
-    type: String.fromCharCode(b[156] ?? 0),
-    linkname: cString(b.subarray(157, 257)),
-  };
-}
-
-function parsePax(data: Buffer): { path?: string; linkpath?: string; size?: number; mtime?: number } {
-  const out: { path?: string; linkpath?: string; size?: number; mtime?: number } = {};
-  let off = 0;
-  while (off < data.length) {
-    const sp = data.indexOf(0x20, off);
-    if (sp < 0) break;
-    const len = Number(data.toString('latin1', off, sp));
-    if (!Number.isInteger(len) || len <= 0 || off + len > data.length) throw new Error('archive/tar: invalid tar header');
-    const rec = data.toString('utf8', sp + 1, off + len - 1);
-    off += len;
-    const eq = rec.indexOf('=');
-    if (eq < 0) continue;
-    const key = rec.slice(0, eq);
-    const value = rec.slice(eq + 1);
-    if (key === 'path') out.path = value;
-    else if (key === 'linkpath') out.linkpath = value;
-    else if (key === 'size' && /^\d+$/.test(value)) out.size = Number(value);
-    else if (key === 'mtime' && Number.isFinite(Number(value))) out.mtime = Number(value);
-  }
-  return out;
 }
