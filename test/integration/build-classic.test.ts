@@ -310,10 +310,11 @@ for (const cli of ['docker', 'berth'] as const) {
         'import io, sys, tarfile',
         'b = io.BytesIO()',
         't = tarfile.open(fileobj=b, mode="w")',
-        'for name, data in (("Dockerfile", b"FROM busybox\\n"), ("../evil", b"x")):',
+        // 32 MiB after the bad entry: the daemon refuses the context while the CLI is still sending it
+        'for name, data in (("Dockerfile", b"FROM busybox\\n"), ("../evil", b"x"), ("big", bytes(32 << 20))):',
         '    i = tarfile.TarInfo(name); i.size = len(data); t.addfile(i, io.BytesIO(data))',
         't.close(); sys.stdout.buffer.write(b.getvalue())',
-      ].join('\n')]);
+      ].join('\n')], { maxBuffer: 64 << 20 });
       const t = await run(['build', '-'], { input: badTar });
       assert.equal(t.code, 1);
       assert.match(t.stderr, /invalid build context: path "\.\.\/evil" escapes the context/);

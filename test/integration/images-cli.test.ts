@@ -99,6 +99,14 @@ for (const cli of ['docker', 'berth'] as const) {
       const bad = await run(['load'], Buffer.from('this is not a tar archive at all'.repeat(40)));
       assert.notEqual(bad.code, 0);
       assert.equal((await run(['images', '-q'])).stdout, before);
+      // refused while the CLI is still sending 32 MiB: the error still reaches it (no broken pipe)
+      const big = await run(['load'], Buffer.alloc(32 << 20, 'not a tar '));
+      assert.equal(big.code, 1);
+      assert.match(big.stderr, /Error response from daemon: invalid image archive/);
+      const imp = await run(['import', '-'], Buffer.alloc(32 << 20, 'not a tar '));
+      assert.equal(imp.code, 1);
+      assert.match(imp.stderr, /Error response from daemon: failed to apply layer/);
+      assert.equal((await run(['images', '-q'])).stdout, before);
     });
   });
 }

@@ -3,7 +3,7 @@ import { constants } from 'node:fs';
 import { type FileHandle, chmod, link, lutimes, mkdir, open, rm, symlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { finished } from 'node:stream/promises';
+import { finished } from 'node:stream';
 import { decompressStream, detectCompression, peekInPlace } from '../../images/decompress.js';
 import { type HashingFileWriter, openHashingWriter } from './hashing-writer.js';
 import { cString, isZero, parseHeader, parsePax, type PaxOverrides, type TarHeader } from './tar-header-parse.js';
@@ -62,36 +62,48 @@ export async function extractContext(source: Readable, dir: string): Promise<Con
  * Pushes the stream's chunks into the reader from 'data' events, pausing
  * while the reader waits on a write: no promise or iterator result per
  * chunk, which at a few hundred MB/s is most of the garbage a build makes.
+ * A failure settles at once without destroying the stream: the caller
+ * decides what becomes of the rest of it (for a request, it is drained so
+ * the error reply reaches the client).
  */
-async function feed(stream: Readable, reader: ContextTarReader): Promise<void> {
-  let waiting: Promise<void> | undefined;
-  let failure: { err: unknown } | undefined;
-  const fail = (err: unknown): void => {
-    failure ??= { err };
-    stream.destroy(err as Error);
-  };
-  stream.on('data', (chunk: Buffer) => {
-    let wait: Promise<void> | undefined;
-    try {
-      wait = reader.push(chunk);
-    } catch (err) {
-      fail(err);
-      return;
-    }
-    if (!wait) return;
-    stream.pause();
-    waiting = wait.then(() => {
-      waiting = undefined;
-      stream.resume();
-    }, fail);
+function feed(stream: Readable, reader: ContextTarReader): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let waiting: Promise<void> | undefined;
+    let settled = false;
+    const settle = (failure?: { err: unknown }): void => {
+      if (settled) return;
+      settled = true;
+      stopWatching();
+      stream.off('data', onData);
+      if (failure) reject(failure.err as Error);
+      else resolve();
+    };
+    const fail = (err: unknown): void => settle({ err });
+    const onData = (chunk: Buffer): void => {
+      let wait: Promise<void> | undefined;
+      try {
+        wait = reader.push(chunk);
+      } catch (err) {
+        fail(err);
+        return;
+      }
+      if (!wait) return;
+      stream.pause();
+      waiting = wait.then(() => {
+        waiting = undefined;
+        if (!settled) stream.resume();
+      }, fail);
+    };
+    stream.on('data', onData);
+    const stopWatching = finished(stream, (err) => {
+      if (err) {
+        fail(err);
+        return;
+      }
+      // the stream may end while the last entry is still being written
+      void (waiting ?? Promise.resolve()).then(() => settle(), fail);
+    });
   });
-  try {
-    await finished(stream);
-  } finally {
-    // the stream may end while the last entry is still being written
-    await waiting;
-  }
-  if (failure) throw failure.err;
 }
 
 interface OpenFile {
