@@ -70,13 +70,16 @@ function feed(stream: Readable, reader: ContextTarReader): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let waiting: Promise<void> | undefined;
     let settled = false;
+    /** Settles once no write is in flight (so the caller may abort the reader at once); a failed last write fails the feed. */
     const settle = (failure?: { err: unknown }): void => {
       if (settled) return;
       settled = true;
       stopWatching();
       stream.off('data', onData);
-      if (failure) reject(failure.err as Error);
-      else resolve();
+      (waiting ?? Promise.resolve()).then(
+        () => (failure ? reject(failure.err as Error) : resolve()),
+        (writeErr: unknown) => reject((failure ? failure.err : writeErr) as Error),
+      );
     };
     const fail = (err: unknown): void => settle({ err });
     const onData = (chunk: Buffer): void => {
@@ -92,17 +95,12 @@ function feed(stream: Readable, reader: ContextTarReader): Promise<void> {
       waiting = wait.then(() => {
         waiting = undefined;
         if (!settled) stream.resume();
-      }, fail);
+      });
+      waiting.catch(fail);
     };
     stream.on('data', onData);
-    const stopWatching = finished(stream, (err) => {
-      if (err) {
-        fail(err);
-        return;
-      }
-      // the stream may end while the last entry is still being written
-      void (waiting ?? Promise.resolve()).then(() => settle(), fail);
-    });
+    // the stream may end while the last entry is still being written: settle waits for it
+    const stopWatching = finished(stream, (err) => (err ? fail(err) : settle()));
   });
 }
 
