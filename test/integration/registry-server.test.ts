@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { runCli } from '../helpers/berthd-harness.js';
 import { startRegistry, type TestRegistry } from './registry-helper.js';
 
@@ -56,6 +57,29 @@ describe('berth registry serve', () => {
     const blobs = await readdir(`${reg.dir}/storage/blobs/sha256`);
     assert.ok(!blobs.includes(sha(data).slice(7)) && !blobs.includes(sha('something else').slice(7)));
     assert.deepEqual(await readdir(`${reg.dir}/storage/uploads`), []);
+  });
+
+  test('a manifest too large is refused with its error while the client is still sending it', async () => {
+    // like the docker CLI (Go), this client goes on sending the whole body after the reply came
+    const size = 32 << 20;
+    const socket = connect(reg.port, '127.0.0.1');
+    let reply = '';
+    socket.setEncoding('latin1').on('data', (s: string) => (reply += s));
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()).on('error', () => undefined));
+    socket.write(`PUT /v2/t/huge/manifests/v1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nContent-Length: ${size}\r\n\r\n`);
+    const chunk = Buffer.alloc(64 * 1024, ' ');
+    let writeFailed = false;
+    for (let sent = 0; sent < size && !socket.destroyed; sent += chunk.length) {
+      if (!socket.write(chunk)) await new Promise<void>((resolve) => socket.once('drain', resolve).once('close', resolve));
+    }
+    writeFailed = socket.destroyed;
+    const deadline = Date.now() + 10_000;
+    while (!reply.includes('MANIFEST_INVALID') && !socket.destroyed && Date.now() < deadline) await new Promise((d) => setTimeout(d, 20));
+    socket.destroy();
+    await closed;
+    assert.match(reply, /^HTTP\/1\.1 400 /);
+    assert.match(reply, /MANIFEST_INVALID/);
+    assert.equal(writeFailed, false, 'the server read the whole body instead of cutting the connection');
   });
 
   test('a blob of another repository is unknown until mounted', async () => {

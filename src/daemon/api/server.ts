@@ -5,7 +5,7 @@ import type { RequestContext } from './request-context.js';
 import type { Router } from './router.js';
 import { httpStatusOf, messageOf } from './http-status.js';
 import { sendError } from './reply.js';
-import { guardRequestBody } from './request-body-guard.js';
+import { guardRequestBody } from '../../lib/request-body-guard.js';
 import { API_VERSION, MIN_API_VERSION, compareVersions, splitVersionPrefix } from './versions.js';
 
 export interface ApiLogger {

@@ -7,6 +7,7 @@ import { DistributionError } from './distribution-error.js';
 import { isDigest, isRepositoryName, isTag, type RegistryStorage } from './registry-storage.js';
 import type { RegistryAuthenticator } from './registry-auth.js';
 import { searchRepositories } from './search-index.js';
+import { guardRequestBody } from '../../lib/request-body-guard.js';
 
 const MAX_MANIFEST = 4 * 1024 * 1024;
 const MANIFEST_TYPES = new Set([
@@ -38,11 +39,11 @@ const ROUTE_RE = /^\/v2\/(.+?)\/(?:blobs\/uploads\/([^/]*)|blobs\/([^/]+)|manife
 export function createRegistryServer(options: RegistryServerOptions): Server {
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const started = Date.now();
+    guardRequestBody(req, res);
     res.on('finish', () => {
       options.log?.(JSON.stringify({ time: new Date().toISOString(), remote: req.socket.remoteAddress, method: req.method, uri: req.url, status: res.statusCode, ms: Date.now() - started }) + '\n');
     });
     handle(options, req, res).catch((err: unknown) => {
-      req.resume();
       const e = err instanceof DistributionError ? err : undefined;
       if (res.headersSent) {
         res.destroy();
