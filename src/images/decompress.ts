@@ -14,48 +14,12 @@ export function detectCompression(head: Buffer): Compression {
 
 /**
  * Returns the first `n` bytes of `source` (fewer at its end) and a stream
- * that replays them followed by the rest. Destroying the returned stream
- * destroys `source`.
+ * that replays them followed by the rest. The bytes are read in paused mode
+ * and put back with `unshift`, so the returned stream is normally `source`
+ * itself and the rest flows with no extra stage per chunk. Destroying the
+ * returned stream destroys `source`.
  */
 export async function peek(source: Readable, n: number): Promise<{ head: Buffer; stream: Readable }> {
-  const it = (source as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-  const chunks: Buffer[] = [];
-  let have = 0;
-  let done = false;
-  while (have < n) {
-    const r = await it.next();
-    if (r.done) {
-      done = true;
-      break;
-    }
-    const chunk = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value as Uint8Array);
-    chunks.push(chunk);
-    have += chunk.length;
-  }
-  const head = Buffer.concat(chunks);
-  async function* replay(): AsyncGenerator<Buffer> {
-    try {
-      if (head.length > 0) yield head;
-      while (!done) {
-        const r = await it.next();
-        if (r.done) return;
-        yield r.value as Buffer;
-      }
-    } finally {
-      await it.return?.();
-    }
-  }
-  return { head: head.subarray(0, n), stream: Readable.from(replay(), { objectMode: false }) };
-}
-
-/**
- * Like `peek`, but the bytes are read in paused mode and put back with
- * `unshift`, so the returned stream is normally `source` itself and the rest
- * of it flows with no extra stage per chunk. Destroying the returned stream
- * destroys `source` at once (for a request still being received, its
- * connection), unlike `peek`'s wrapper.
- */
-export async function peekInPlace(source: Readable, n: number): Promise<{ head: Buffer; stream: Readable }> {
   const chunks: Buffer[] = [];
   let have = 0;
   let ended = source.readableEnded;

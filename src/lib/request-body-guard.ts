@@ -20,9 +20,6 @@ export function guardRequestBody(req: IncomingMessage, res: ServerResponse, drai
   let abandoned = false;
   let deadline: NodeJS.Timeout | undefined;
 
-  const cut = (): void => {
-    destroy();
-  };
   const abandon = (): void => {
     if (abandoned) return;
     abandoned = true;
@@ -38,7 +35,7 @@ export function guardRequestBody(req: IncomingMessage, res: ServerResponse, drai
   };
   const startDeadline = (): void => {
     if (deadline || req.readableEnded) return;
-    deadline = setTimeout(cut, drainAfterReplyMs);
+    deadline = setTimeout(() => destroy(), drainAfterReplyMs);
     deadline.unref();
   };
 

@@ -4,7 +4,7 @@ import { type FileHandle, chmod, link, lutimes, mkdir, open, rm, symlink, utimes
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream';
-import { decompressStream, detectCompression, peekInPlace } from '../../images/decompress.js';
+import { decompressStream } from '../../images/decompress.js';
 import { type HashingFileWriter, openHashingWriter } from './hashing-writer.js';
 import { cString, isZero, parseHeader, parsePax, type PaxOverrides, type TarHeader } from './tar-header-parse.js';
 
@@ -45,8 +45,8 @@ export async function extractContext(source: Readable, dir: string): Promise<Con
   const reader = new ContextTarReader(dir);
   let body: Readable | undefined;
   try {
-    const { head, stream } = await peekInPlace(source, 6);
-    body = detectCompression(head) === 'none' ? stream : (await decompressStream(stream)).stream;
+    // an uncompressed context comes back as `source` itself
+    body = (await decompressStream(source)).stream;
     await feed(body, reader);
     await reader.end();
   } catch (err) {
