@@ -12,6 +12,11 @@ set -uo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo" || exit 1
 
+# Integration tests need root: a user with sudo is asked once (npm test as root, in CI, goes on).
+if [[ $(id -u) -ne 0 ]] && command -v sudo >/dev/null && [[ -z ${BERTH_TEST_NO_SUDO:-} ]]; then
+  exec sudo -E env "PATH=$PATH" bash "$repo/scripts/test.sh" "$@"
+fi
+
 started=$SECONDS
 step() { printf '\n== %s\n' "$*"; }
 

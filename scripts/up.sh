@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Quick start: `sudo scripts/up.sh`
+# Quick start: `scripts/up.sh` (as root, or as a user with sudo: it asks sudo for root)
 # Installs what is missing, starts berthd in the background unless it already
 # answers on /run/berth/berth.sock (log: /var/log/berthd.log), loads the busybox
 # image when absent and runs a first container.
@@ -12,8 +12,12 @@ socket=/run/berth/berth.sock
 daemon_log=/var/log/berthd.log
 export DOCKER_HOST="unix://$socket"
 
+# berthd needs root: a user with sudo is asked once; root (no sudo on a fresh Debian) goes on.
 if [[ $(id -u) -ne 0 ]]; then
-  echo "up.sh: berthd needs root: sudo $0" >&2
+  if command -v sudo >/dev/null; then
+    exec sudo -E bash "$repo/scripts/up.sh" "$@"
+  fi
+  echo "up.sh: berthd needs root: run this as root" >&2
   exit 1
 fi
 

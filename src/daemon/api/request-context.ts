@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { invalidArgument } from '../../errors/engine-error.js';
+import { refuseUnsupportedBody } from './ledger/refusal-check.js';
 
 /**
  * One API request as a handler sees it. Exactly one of `res` (ordinary
@@ -25,7 +26,7 @@ export interface RequestContext {
 
 const MAX_JSON_BODY = 10 * 1024 * 1024;
 
-/** Reads and parses a JSON body; an empty body gives `undefined`. */
+/** Reads and parses a JSON body (an empty body gives `undefined`) and refuses what the field ledger refuses. */
 export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   let total = 0;
@@ -36,11 +37,15 @@ export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   }
   const text = Buffer.concat(chunks).toString('utf8').trim();
   if (text === '') return undefined;
+  let body: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    body = JSON.parse(text) as unknown;
   } catch (err) {
     throw invalidArgument(`invalid JSON: ${(err as Error).message}`);
   }
+  // Every JSON body passes the field ledger's refusals before a handler acts on it.
+  refuseUnsupportedBody(req, body);
+  return body;
 }
 
 /** Docker's boolean query parsing: "1", "true", "True" … are true; absent is the default. */

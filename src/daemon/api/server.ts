@@ -7,6 +7,7 @@ import { httpStatusOf, messageOf } from './http-status.js';
 import { sendError } from './reply.js';
 import { guardRequestBody } from '../../lib/request-body-guard.js';
 import { API_VERSION, MIN_API_VERSION, compareVersions, splitVersionPrefix } from './versions.js';
+import { bindLedgerOperation, ledgerOperationOf, queryRefusal } from './ledger/refusal-check.js';
 
 export interface ApiLogger {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -82,6 +83,14 @@ async function dispatch(
     }
   }
   const found = router.match(method, path);
+  // The field ledger refuses what Berth cannot honour before any handler runs.
+  const op = ledgerOperationOf(method, path) ?? (method === 'HEAD' ? ledgerOperationOf('GET', path) : undefined);
+  if (op) bindLedgerOperation(req, op.key);
+  const refusal = queryRefusal(op, url.searchParams, found !== undefined);
+  if (refusal) {
+    sendError(ctx, httpStatusOf(refusal), refusal.message);
+    return;
+  }
   if (!found) {
     sendError(ctx, 404, 'page not found');
     return;

@@ -1,0 +1,100 @@
+import { implemented, type LedgerTable } from './ledger-types.js';
+import { withPrefix } from './ledger-prefix.js';
+import { containerConfigLedger } from './container-config-ledger.js';
+import { hostConfigFields, resourceFields } from './host-config-ledger.js';
+
+const LIFECYCLE = 'test/integration/containers-lifecycle.test.ts';
+const FILTERS = 'test/integration/list-filters.test.ts';
+const ATTACH = 'test/integration/attach-start.test.ts';
+const ATTACH_WS = 'test/integration/attach-ws.test.ts';
+const STATS = 'test/integration/stats-top.test.ts';
+const CP = 'test/integration/cp-archive.test.ts';
+const RESOURCES = 'test/integration/resources-limits.test.ts';
+const RESTART = 'test/integration/restart-policy.test.ts';
+
+export const containersLedger: LedgerTable = {
+  'GET /containers/json': implemented(LIFECYCLE, "'ps'"),
+  'GET /containers/json ?all': implemented(LIFECYCLE, "'-a'"),
+  'GET /containers/json ?limit': implemented(FILTERS, 'limit'),
+  'GET /containers/json ?size': implemented('test/integration/volumes-df-prune.test.ts', 'size'),
+  'GET /containers/json ?filters': implemented(FILTERS, 'filters'),
+
+  'POST /containers/create': implemented(LIFECYCLE, "'create'"),
+  'POST /containers/create ?name': implemented(LIFECYCLE, '--name'),
+  'POST /containers/create ?platform': implemented('test/integration/create-fields.test.ts', '--platform'),
+  'POST /containers/create body HostConfig': implemented(LIFECYCLE, 'HostConfig'),
+  ...containerConfigLedger,
+  ...withPrefix('POST /containers/create body HostConfig.', resourceFields),
+  ...withPrefix('POST /containers/create body HostConfig.', hostConfigFields),
+
+  'GET /containers/{id}/json': implemented(LIFECYCLE, "'inspect'"),
+  'GET /containers/{id}/json ?size': implemented('test/integration/volumes-df-prune.test.ts', 'size'),
+  'GET /containers/{id}/top': implemented(STATS, "'top'"),
+  'GET /containers/{id}/top ?ps_args': implemented(STATS, "'top'"),
+  'GET /containers/{id}/logs': implemented(LIFECYCLE, "'logs'"),
+  'GET /containers/{id}/logs ?follow': implemented(LIFECYCLE, "'-f'"),
+  'GET /containers/{id}/logs ?stdout': implemented(LIFECYCLE, "'logs'"),
+  'GET /containers/{id}/logs ?stderr': implemented(LIFECYCLE, "'logs'"),
+  'GET /containers/{id}/logs ?since': implemented(LIFECYCLE, '--since'),
+  'GET /containers/{id}/logs ?until': implemented(LIFECYCLE, '--until'),
+  'GET /containers/{id}/logs ?timestamps': implemented(LIFECYCLE, '--timestamps'),
+  'GET /containers/{id}/logs ?tail': implemented(LIFECYCLE, '--tail'),
+  'GET /containers/{id}/changes': implemented('test/integration/cp-commit-diff.test.ts', "'diff'"),
+  'GET /containers/{id}/export': implemented('test/integration/cp-commit-diff.test.ts', "'export'"),
+  'GET /containers/{id}/stats': implemented(STATS, "'stats'"),
+  'GET /containers/{id}/stats ?stream': implemented(STATS, '--no-stream'),
+  'GET /containers/{id}/stats ?one-shot': implemented(STATS, 'one-shot'),
+  'POST /containers/{id}/resize': implemented(ATTACH, 'resize'),
+  'POST /containers/{id}/resize ?h': implemented(ATTACH, 'resize'),
+  'POST /containers/{id}/resize ?w': implemented(ATTACH, 'resize'),
+  'POST /containers/{id}/start': implemented(LIFECYCLE, "'start'"),
+  'POST /containers/{id}/start ?detachKeys': implemented(ATTACH, 'detachKeys'),
+  'POST /containers/{id}/stop': implemented(LIFECYCLE, "'stop'"),
+  'POST /containers/{id}/stop ?t': implemented(LIFECYCLE, "'-t'"),
+  'POST /containers/{id}/stop ?signal': implemented(LIFECYCLE, '--signal'),
+  'POST /containers/{id}/restart': implemented(RESTART, "'restart'"),
+  'POST /containers/{id}/restart ?t': implemented(RESTART, "'-t'"),
+  'POST /containers/{id}/restart ?signal': implemented(LIFECYCLE, '--signal'),
+  'POST /containers/{id}/kill': implemented(LIFECYCLE, "'kill'"),
+  'POST /containers/{id}/kill ?signal': implemented(LIFECYCLE, "'-s'"),
+  'POST /containers/{id}/update': implemented(RESOURCES, "'update'"),
+  ...withPrefix('POST /containers/{id}/update body ', resourceFields),
+  'POST /containers/{id}/update body RestartPolicy': implemented(RESOURCES, '--restart'),
+  'POST /containers/{id}/update body RestartPolicy.Name': implemented(RESOURCES, '--restart'),
+  'POST /containers/{id}/update body RestartPolicy.MaximumRetryCount': implemented(RESTART, 'on-failure:'),
+  'POST /containers/{id}/rename': implemented(LIFECYCLE, "'rename'"),
+  'POST /containers/{id}/rename ?name': implemented(LIFECYCLE, "'rename'"),
+  'POST /containers/{id}/pause': implemented(LIFECYCLE, "'pause'"),
+  'POST /containers/{id}/unpause': implemented(LIFECYCLE, "'unpause'"),
+  'POST /containers/{id}/attach': implemented(ATTACH, 'attach'),
+  'POST /containers/{id}/attach ?detachKeys': implemented(ATTACH, 'detachKeys'),
+  'POST /containers/{id}/attach ?logs': implemented(ATTACH, 'logs'),
+  'POST /containers/{id}/attach ?stream': implemented(ATTACH, 'stream'),
+  'POST /containers/{id}/attach ?stdin': implemented(ATTACH, 'stdin'),
+  'POST /containers/{id}/attach ?stdout': implemented(ATTACH, 'stdout'),
+  'POST /containers/{id}/attach ?stderr': implemented(ATTACH, 'stderr'),
+  'GET /containers/{id}/attach/ws': implemented(ATTACH_WS, 'attach/ws'),
+  'GET /containers/{id}/attach/ws ?detachKeys': implemented(ATTACH_WS, 'detachKeys'),
+  'GET /containers/{id}/attach/ws ?logs': implemented(ATTACH_WS, 'logs'),
+  'GET /containers/{id}/attach/ws ?stream': implemented(ATTACH_WS, 'stream'),
+  'GET /containers/{id}/attach/ws ?stdin': implemented(ATTACH_WS, 'stdin'),
+  'GET /containers/{id}/attach/ws ?stdout': implemented(ATTACH_WS, 'stdout'),
+  'GET /containers/{id}/attach/ws ?stderr': implemented(ATTACH_WS, 'stderr'),
+  'POST /containers/{id}/wait': implemented(LIFECYCLE, "'wait'"),
+  'POST /containers/{id}/wait ?condition': implemented(LIFECYCLE, 'condition'),
+  'DELETE /containers/{id}': implemented(LIFECYCLE, "'rm'"),
+  'DELETE /containers/{id} ?v': implemented('test/integration/volumes-mounts.test.ts', "'-v'"),
+  'DELETE /containers/{id} ?force': implemented(LIFECYCLE, "'-f'"),
+  'DELETE /containers/{id} ?link': implemented('test/integration/network-link.test.ts', "'--link'"),
+  'HEAD /containers/{id}/archive': implemented(CP, 'HEAD'),
+  'HEAD /containers/{id}/archive ?path': implemented(CP, 'path='),
+  'GET /containers/{id}/archive': implemented(CP, "'cp'"),
+  'GET /containers/{id}/archive ?path': implemented(CP, 'path='),
+  'PUT /containers/{id}/archive': implemented(CP, "'cp'"),
+  'PUT /containers/{id}/archive ?path': implemented(CP, 'path='),
+  'PUT /containers/{id}/archive ?noOverwriteDirNonDir': implemented(CP, 'noOverwriteDirNonDir'),
+  'PUT /containers/{id}/archive ?copyUIDGID': implemented(CP, "'-a'"),
+  'POST /containers/prune': implemented('test/integration/volumes-df-prune.test.ts', "'prune'"),
+  'POST /containers/prune ?filters': implemented('test/integration/volumes-df-prune.test.ts', 'until='),
+};
+

@@ -1,0 +1,25 @@
+import { implemented, refused, type LedgerTable } from './ledger-types.js';
+
+const SHAPES = 'test/integration/api-version-shapes.test.ts';
+const EVENTS = 'test/integration/events-stream.test.ts';
+const AUTH = 'test/integration/registry-auth.test.ts';
+
+export const systemLedger: LedgerTable = {
+  'POST /auth': implemented(AUTH, "'login'"),
+  'POST /auth body username': implemented(AUTH, "'-u'"),
+  'POST /auth body password': implemented(AUTH, '--password'),
+  'POST /auth body email': implemented(AUTH, "'login'"),
+  'POST /auth body serveraddress': implemented(AUTH, "'login'"),
+  'GET /info': implemented(SHAPES, '/info'),
+  'GET /version': implemented(SHAPES, '/version'),
+  'GET /_ping': implemented(SHAPES, '_ping'),
+  'HEAD /_ping': implemented(SHAPES, '_ping'),
+  'GET /events': implemented(EVENTS, "'events'"),
+  'GET /events ?since': implemented(EVENTS, '--since'),
+  'GET /events ?until': implemented(EVENTS, '--until'),
+  'GET /events ?filters': implemented(EVENTS, '--filter'),
+  'GET /system/df': implemented('test/integration/volumes-df-prune.test.ts', "'df'"),
+  'GET /system/df ?type': implemented('test/integration/volumes-df-prune.test.ts', 'type='),
+  // The BuildKit session endpoint (dockerd answers it with a hijacked gRPC stream).
+  'POST /session': refused('invalid_argument', 'BuildKit sessions are not supported by berth; use the classic builder (DOCKER_BUILDKIT=0)'),
+};
