@@ -9,6 +9,7 @@ import type { Router } from '../router.js';
 import { queryBool, queryFilters, readJsonBody } from '../request-context.js';
 import { sendJson, sendStatus } from '../reply.js';
 import { volumeWire } from '../convert/volume-wire.js';
+import { volumePruneFilters } from '../compat/versioned-requests.js';
 
 const stringMap = (v: unknown, what: string): Record<string, string> | undefined => {
   if (v === undefined || v === null) return undefined;
@@ -34,7 +35,7 @@ export function registerVolumeRoutes(router: Router, ctx: EngineContext): void {
   });
 
   router.post('/volumes/prune', async (rc) => {
-    sendJson(rc, 200, await pruneVolumes(ctx, queryFilters(rc.query)));
+    sendJson(rc, 200, await pruneVolumes(ctx, volumePruneFilters(queryFilters(rc.query), rc.apiVersion)));
   });
 
   router.get('/volumes/:name', (rc) => {
