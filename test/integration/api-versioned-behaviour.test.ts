@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { startBerthd, type BerthdHarness } from '../helpers/berthd-harness.js';
+import { loadBusybox, startBerthd, type BerthdHarness } from '../helpers/berthd-harness.js';
 
 const exec = promisify(execFile);
 
@@ -29,6 +29,7 @@ describe('behaviour follows the API version in the request path', () => {
   let h: BerthdHarness;
   before(async () => {
     h = await startBerthd('api-versioned');
+    await loadBusybox(h);
   });
   after(async () => h?.stop());
 
@@ -51,5 +52,39 @@ describe('behaviour follows the API version in the request path', () => {
     ].join('\n');
     const { stdout } = await exec('/usr/bin/python3', ['-c', script]);
     assert.deepEqual((JSON.parse(stdout) as { VolumesDeleted: string[] }).VolumesDeleted, ['py-named']);
+  });
+
+  test('GET /info has the fields of the request version: dockerd 20.10\'s for 1.41, moby 28\'s for 1.50', async () => {
+    const old = Object.keys((await api(h, 'GET', '/v1.41/info')).json as object);
+    // The key order dockerd 20.10 printed for this host (checked against Debian's docker.io).
+    for (const [a, b] of [['SwapLimit', 'KernelMemory'], ['KernelMemory', 'KernelMemoryTCP'], ['IPv4Forwarding', 'BridgeNfIptables'], ['BridgeNfIptables', 'BridgeNfIp6tables']] as const) {
+      assert.equal(old[old.indexOf(a) + 1], b, `${b} after ${a} in ${old.join(',')}`);
+    }
+    assert.ok(!old.includes('CDISpecDirs') && !old.includes('Containerd'));
+    const oldBody = (await api(h, 'GET', '/v1.41/info')).json as { RuncCommit: { Expected?: string }; RegistryConfig: Record<string, unknown> };
+    assert.equal(typeof oldBody.RuncCommit.Expected, 'string');
+    assert.ok('AllowNondistributableArtifactsCIDRs' in oldBody.RegistryConfig);
+    const now = (await api(h, 'GET', '/v1.50/info')).json as Record<string, unknown> & { RuncCommit: object; RegistryConfig: object };
+    for (const gone of ['BridgeNfIptables', 'BridgeNfIp6tables', 'KernelMemory', 'KernelMemoryTCP']) assert.ok(!(gone in now), gone);
+    assert.ok('CDISpecDirs' in now && 'Containerd' in now);
+    assert.ok(!('Expected' in now.RuncCommit));
+    assert.ok(!('AllowNondistributableArtifactsCIDRs' in now.RegistryConfig));
+  });
+
+  test('image inspect Config below API 1.50 is a whole container.Config, as dockerd 20.10 prints it; 1.50 omits the empty fields', async () => {
+    const old = ((await api(h, 'GET', '/v1.41/images/busybox/json')).json as { Config: Record<string, unknown> }).Config;
+    assert.deepEqual(Object.keys(old), ['Hostname', 'Domainname', 'User', 'AttachStdin', 'AttachStdout', 'AttachStderr', 'Tty', 'OpenStdin', 'StdinOnce', 'Env', 'Cmd', 'Image', 'Volumes', 'WorkingDir', 'Entrypoint', 'OnBuild', 'Labels']);
+    assert.equal(old['Entrypoint'], null);
+    const now = ((await api(h, 'GET', '/v1.50/images/busybox/json')).json as { Config: Record<string, unknown> }).Config;
+    assert.ok(!('Hostname' in now) && !('AttachStdin' in now) && !('Image' in now));
+  });
+
+  test('the image list shows null digests and labels below API 1.43 (dockerd 20.10) and empty ones from 1.43', async () => {
+    const [old] = (await api(h, 'GET', '/v1.41/images/json')).json as Array<Record<string, unknown>>;
+    assert.equal(old?.['RepoDigests'], null);
+    assert.equal(old?.['Labels'], null);
+    const [now] = (await api(h, 'GET', '/v1.50/images/json')).json as Array<Record<string, unknown>>;
+    assert.deepEqual(now?.['RepoDigests'], []);
+    assert.deepEqual(now?.['Labels'], {});
   });
 });

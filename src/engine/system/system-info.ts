@@ -85,3 +85,13 @@ export function imageCount(ctx: EngineContext): number {
   const row = ctx.db.prepare('SELECT COUNT(*) AS n FROM images').get() as { n: number };
   return row.n;
 }
+
+/** The host's bridge-nf-call-ip(6)tables settings (false when br_netfilter is not loaded); read per call, they change at run time. */
+export async function bridgeNetfilter(): Promise<{ iptables: boolean; ip6tables: boolean }> {
+  const on = (name: string): Promise<boolean> =>
+    readFile(`/proc/sys/net/bridge/bridge-nf-call-${name}`, 'utf8').then(
+      (t) => t.trim() === '1',
+      () => false,
+    );
+  return { iptables: await on('iptables'), ip6tables: await on('ip6tables') };
+}

@@ -29,6 +29,11 @@ export function imageSummaryShape(s: ImageSummary, version: string): Record<stri
   if (lessThan(version, '1.43') && s.RepoTags.length === 0 && s.RepoDigests.length === 0) {
     out = { ...out, RepoTags: ['<none>:<none>'], RepoDigests: ['<none>@<none>'] };
   }
+  // dockerd 20.10 (API < 1.43, before the list's empty arrays) prints an image without digests or labels with null there.
+  if (lessThan(version, '1.43')) {
+    if (Array.isArray(out['RepoDigests']) && (out['RepoDigests'] as unknown[]).length === 0) out['RepoDigests'] = null;
+    if (out['Labels'] !== null && typeof out['Labels'] === 'object' && Object.keys(out['Labels'] as object).length === 0) out['Labels'] = null;
+  }
   // moby getImagesJSON: VirtualSize (= Size) until API 1.44 removed it.
   if (lessThan(version, '1.44')) out = insertAfter(out, 'Size', { VirtualSize: s.Size });
   return out;
@@ -70,6 +75,22 @@ export function imageInspectShape(img: ImageInspect, version: string, legacy: Le
   }
   // moby getImagesByName: VirtualSize (= Size) below API 1.44.
   if (lessThan(version, '1.44')) out = insertAfter(out, 'Size', { VirtualSize: img.Size });
+  // moby v28 image inspect: below API 1.50 Config is a whole container.Config (zero fields included, as dockerd 20.10 shows it).
+  if (lessThan(version, '1.50') && img.Config !== undefined && img.Config !== null) out['Config'] = legacyImageConfig(img.Config);
+  return out;
+}
+
+/** An image config in container.Config's field order, with the zero values Go prints for fields without omitempty. */
+function legacyImageConfig(config: object): Record<string, unknown> {
+  const c = config as Record<string, unknown>;
+  const zero = ZERO_CONTAINER_CONFIG as Record<string, unknown>;
+  const order = ['Hostname', 'Domainname', 'User', 'AttachStdin', 'AttachStdout', 'AttachStderr', 'ExposedPorts', 'Tty', 'OpenStdin', 'StdinOnce', 'Env', 'Cmd', 'Healthcheck', 'ArgsEscaped', 'Image', 'Volumes', 'WorkingDir', 'Entrypoint', 'NetworkDisabled', 'MacAddress', 'OnBuild', 'Labels', 'StopSignal', 'StopTimeout', 'Shell'];
+  const out: Record<string, unknown> = {};
+  for (const key of order) {
+    const v = c[key] !== undefined ? c[key] : zero[key];
+    if (v !== undefined) out[key] = v;
+  }
+  for (const [k, v] of Object.entries(c)) if (!(k in out)) out[k] = v;
   return out;
 }
 
@@ -88,4 +109,33 @@ export function containerInspectShape(wire: Record<string, unknown>, version: st
     ep['Aliases'] = [...new Set([...aliases, id, hostname])];
   }
   return wire;
+}
+
+/** GET /info, built in the v1.50 shape; `bridgeNf` are the host's bridge-nf-call-ip(6)tables settings. */
+export function infoShape(info: Record<string, unknown>, version: string, bridgeNf: { readonly iptables: boolean; readonly ip6tables: boolean }): Record<string, unknown> {
+  let out: Record<string, unknown> = { ...info };
+  // moby 28 system info: CDISpecDirs since API 1.44, Containerd since 1.46.
+  if (lessThan(version, '1.44')) delete out['CDISpecDirs'];
+  if (lessThan(version, '1.46')) delete out['Containerd'];
+  // moby 28: BridgeNfIp(6)tables always false from API 1.48, omitted from 1.50; dockerd 20.10 reports the host's settings.
+  if (lessThan(version, '1.50')) {
+    const old = lessThan(version, '1.48');
+    out = insertAfter(out, 'IPv4Forwarding', { BridgeNfIptables: old && bridgeNf.iptables, BridgeNfIp6tables: old && bridgeNf.ip6tables });
+  }
+  // dockerd 20.10 (API < 1.42) always lists the kernel-memory capabilities; Berth does not set kernel memory limits.
+  if (lessThan(version, '1.42')) out = insertAfter(out, 'SwapLimit', { KernelMemory: false, KernelMemoryTCP: false });
+  // moby 28: the commits' Expected fields are omitted from API 1.49, and the non-distributable artifact lists too.
+  if (lessThan(version, '1.49')) {
+    for (const key of ['ContainerdCommit', 'RuncCommit', 'InitCommit']) {
+      const commit = out[key] as { ID?: string } | undefined;
+      if (commit) out[key] = { ...commit, Expected: commit.ID ?? '' };
+    }
+  } else {
+    const reg = out['RegistryConfig'] as Record<string, unknown> | undefined;
+    if (reg) {
+      const { AllowNondistributableArtifactsCIDRs: _c, AllowNondistributableArtifactsHostnames: _h, ...rest } = reg;
+      out['RegistryConfig'] = rest;
+    }
+  }
+  return out;
 }

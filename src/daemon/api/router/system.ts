@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EngineContext } from '../../../engine/engine-context.js';
-import { containerCounts, imageCount, type HostFacts } from '../../../engine/system/system-info.js';
+import { bridgeNetfilter, containerCounts, imageCount, type HostFacts } from '../../../engine/system/system-info.js';
+import { infoShape } from '../compat/api-version-shapes.js';
 import type { EngineEvent } from '../../../events/event-bus.js';
 import type { Router } from '../router.js';
 import { queryFilters } from '../request-context.js';
@@ -35,7 +36,7 @@ export function registerSystemRoutes(router: Router, deps: SystemRouteDeps): voi
   router.add('HEAD', '/_ping', (c) => ping(c.res, true));
 
   router.get('/version', (c) => sendJson(c, 200, versionBody(deps)));
-  router.get('/info', (c) => sendJson(c, 200, infoBody(deps)));
+  router.get('/info', async (c) => sendJson(c, 200, infoShape(infoBody(deps), c.apiVersion, await bridgeNetfilter())));
 
   router.get('/events', async (c) => {
     const res = c.res;
