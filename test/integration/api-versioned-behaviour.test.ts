@@ -87,4 +87,23 @@ describe('behaviour follows the API version in the request path', () => {
     assert.deepEqual(now?.['RepoDigests'], []);
     assert.deepEqual(now?.['Labels'], {});
   });
+
+  test('container inspect and list follow the request version; no-limit values are stored as dockerd stores them', async () => {
+    const created = await api(h, 'POST', '/v1.41/containers/create?name=vers', { Image: 'busybox', Cmd: ['true'], HostConfig: { MemorySwappiness: -1, PidsLimit: 0 } });
+    assert.equal(created.status, 201);
+    const old = (await api(h, 'GET', '/v1.41/containers/vers/json')).json as { HostConfig: Record<string, unknown>; NetworkSettings: { Networks: Record<string, object> } };
+    const keys = Object.keys(old.HostConfig);
+    assert.equal(keys[keys.indexOf('DeviceRequests') + 1], 'KernelMemory');
+    assert.equal(old.HostConfig['KernelMemoryTCP'], 0);
+    // dockerd: MemorySwappiness -1 and PidsLimit <= 0 mean "no limit" and are stored as null.
+    assert.equal(old.HostConfig['MemorySwappiness'], null);
+    assert.equal(old.HostConfig['PidsLimit'], null);
+    assert.ok(!('DNSNames' in (old.NetworkSettings.Networks['bridge'] ?? {})) && !('GwPriority' in (old.NetworkSettings.Networks['bridge'] ?? {})));
+    const now = (await api(h, 'GET', '/v1.50/containers/vers/json')).json as { HostConfig: Record<string, unknown>; NetworkSettings: { Networks: Record<string, object> } };
+    assert.ok(!('KernelMemory' in now.HostConfig));
+    assert.ok('DNSNames' in (now.NetworkSettings.Networks['bridge'] ?? {}) && 'GwPriority' in (now.NetworkSettings.Networks['bridge'] ?? {}));
+    const [row] = (await api(h, 'GET', '/v1.41/containers/json?all=1')).json as Array<{ NetworkSettings: { Networks: Record<string, object> } }>;
+    assert.ok(!('GwPriority' in (row?.NetworkSettings.Networks['bridge'] ?? {})));
+    assert.equal((await api(h, 'DELETE', '/containers/vers')).status, 204);
+  });
 });

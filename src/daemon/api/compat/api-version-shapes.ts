@@ -96,8 +96,28 @@ function legacyImageConfig(config: object): Record<string, unknown> {
 
 const BUILTIN_NETWORK_MODES = new Set(['bridge', 'host', 'none', 'default']);
 
+/** Endpoint fields newer than the request's version: DNSNames (API 1.44), GwPriority (1.48). */
+function endpointShape(networks: unknown, version: string): void {
+  for (const ep of Object.values((networks ?? {}) as Record<string, Record<string, unknown>>)) {
+    if (lessThan(version, '1.44')) delete ep['DNSNames'];
+    if (lessThan(version, '1.48')) delete ep['GwPriority'];
+  }
+}
+
+/** GET /containers/json entries. */
+export function containerSummaryShape(wire: Record<string, unknown>, version: string): Record<string, unknown> {
+  endpointShape((wire['NetworkSettings'] as { Networks?: unknown } | undefined)?.Networks, version);
+  return wire;
+}
+
 /** GET /containers/{id}/json. */
 export function containerInspectShape(wire: Record<string, unknown>, version: string): Record<string, unknown> {
+  endpointShape((wire['NetworkSettings'] as { Networks?: unknown } | undefined)?.Networks, version);
+  const host = wire['HostConfig'] as Record<string, unknown> | undefined;
+  // moby getContainersByName: below API 1.42 KernelMemory and KernelMemoryTCP are always shown (0 when unset).
+  if (host && lessThan(version, '1.42') && !('KernelMemory' in host)) {
+    wire['HostConfig'] = insertAfter(host, 'DeviceRequests', { KernelMemory: 0, KernelMemoryTCP: 0 });
+  }
   if (!lessThan(version, '1.45')) return wire;
   // moby getContainersByName: below API 1.45 the short id and hostname are listed among a user-defined network's Aliases.
   const settings = wire['NetworkSettings'] as { Networks?: Record<string, Record<string, unknown>> } | undefined;

@@ -28,7 +28,7 @@ import { activeExecIds } from '../../../engine/exec/exec-ids.js';
 import { handleStats } from './container-stats.js';
 import { topContainer } from '../../../engine/containers/top.js';
 import { formatTimestamp } from '../convert/timestamps.js';
-import { containerInspectShape } from '../compat/api-version-shapes.js';
+import { containerInspectShape, containerSummaryShape } from '../compat/api-version-shapes.js';
 
 export function registerContainerRoutes(router: Router, sup: ContainerSupervisor): void {
   router.post('/containers/create', async (ctx) => {
@@ -52,7 +52,7 @@ export function registerContainerRoutes(router: Router, sup: ContainerSupervisor
       limit: queryInt(ctx.query, 'limit'),
       filters: queryFilters(ctx.query),
     });
-    const rows = list.map((c) => containerSummaryWire(c));
+    const rows = list.map((c) => containerSummaryShape(containerSummaryWire(c), ctx.apiVersion));
     if (queryBool(ctx.query, 'size')) {
       await Promise.all(list.map(async (c, i) => Object.assign(rows[i] ?? {}, sizeWire(await containerSize(sup.ctx, c)))));
     }
