@@ -106,4 +106,18 @@ describe('behaviour follows the API version in the request path', () => {
     assert.ok(!('GwPriority' in (row?.NetworkSettings.Networks['bridge'] ?? {})));
     assert.equal((await api(h, 'DELETE', '/containers/vers')).status, 204);
   });
+
+  test('GET /system/df: BuilderSize and a null BuildCache below API 1.42, list shapes per version, no SizeRw for a container that wrote nothing', async () => {
+    assert.equal((await api(h, 'POST', '/containers/create?name=dfc', { Image: 'busybox', Cmd: ['true'] })).status, 201);
+    const old = (await api(h, 'GET', '/v1.41/system/df')).json as Record<string, unknown> & { Images: Array<Record<string, unknown>>; Containers: Array<Record<string, unknown>> };
+    assert.equal(old['BuilderSize'], 0);
+    assert.equal(old['BuildCache'], null);
+    assert.equal(old.Images[0]?.['VirtualSize'], old.Images[0]?.['Size']);
+    assert.ok(!('SizeRw' in (old.Containers[0] ?? {})));
+    const now = (await api(h, 'GET', '/v1.50/system/df')).json as Record<string, unknown> & { Images: Array<Record<string, unknown>> };
+    assert.ok(!('BuilderSize' in now));
+    assert.deepEqual(now['BuildCache'], []);
+    assert.ok(!('VirtualSize' in (now.Images[0] ?? {})));
+    assert.equal((await api(h, 'DELETE', '/containers/dfc')).status, 204);
+  });
 });

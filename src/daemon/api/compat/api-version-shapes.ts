@@ -159,3 +159,16 @@ export function infoShape(info: Record<string, unknown>, version: string, bridge
   }
   return out;
 }
+
+/** GET /system/df: its images and containers shaped as in their lists; BuilderSize below API 1.42. */
+export function systemDfShape(df: Record<string, unknown>, version: string): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...df };
+  if (Array.isArray(df['Images'])) out['Images'] = (df['Images'] as ImageSummary[]).map((i) => imageSummaryShape(i, version));
+  if (Array.isArray(df['Containers'])) out['Containers'] = (df['Containers'] as Array<Record<string, unknown>>).map((c) => containerSummaryShape(c, version));
+  // moby 20.10 (API < 1.42) still sent the experimental BuilderSize (0) and a null BuildCache when there was none.
+  if (lessThan(version, '1.42') && 'BuildCache' in df) {
+    if (Array.isArray(df['BuildCache']) && (df['BuildCache'] as unknown[]).length === 0) out['BuildCache'] = null;
+    out['BuilderSize'] = 0;
+  }
+  return out;
+}

@@ -8,6 +8,7 @@ import { queryFilters } from '../request-context.js';
 import { sendJson } from '../reply.js';
 import { containerSummaryWire } from '../convert/container-wire.js';
 import { volumeWire } from '../convert/volume-wire.js';
+import { systemDfShape } from '../compat/api-version-shapes.js';
 
 const DF_TYPES = new Set(['container', 'image', 'volume', 'build-cache']);
 
@@ -17,15 +18,19 @@ export function registerSystemDfRoutes(router: Router, sup: ContainerSupervisor)
     const types = rc.query.getAll('type');
     for (const t of types) if (!DF_TYPES.has(t)) throw invalidArgument(`unknown object type: ${t}`);
     const du = await diskUsage(sup.ctx, new Set(types as DfType[]));
-    sendJson(rc, 200, {
+    const body = {
       ...(du.layersSize !== undefined ? { LayersSize: du.layersSize } : {}),
       ...(du.images ? { Images: du.images } : {}),
       ...(du.containers
-        ? { Containers: du.containers.map(({ container, size }) => ({ ...containerSummaryWire(container), SizeRw: size.sizeRw, SizeRootFs: size.sizeRootFs })) }
+        ? {
+            // SizeRw is omitempty in dockerd: a container that wrote nothing has none.
+            Containers: du.containers.map(({ container, size }) => ({ ...containerSummaryWire(container), ...(size.sizeRw > 0 ? { SizeRw: size.sizeRw } : {}), SizeRootFs: size.sizeRootFs })),
+          }
         : {}),
       ...(du.volumes ? { Volumes: du.volumes.map(({ volume, usage }) => volumeWire(volume, usage)) } : {}),
       ...(du.buildCache ? { BuildCache: du.buildCache } : {}),
-    });
+    };
+    sendJson(rc, 200, systemDfShape(body, rc.apiVersion));
   });
 
   router.post('/containers/prune', async (rc) => {
