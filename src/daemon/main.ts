@@ -158,7 +158,6 @@ async function main(): Promise<void> {
   registerSystemDfRoutes(router, sup);
   const servers = await listenAll(config, createApiServer.bind(null, router, log), log, warnings);
   log.info('berthd started', { version: BERTH_VERSION, dataRoot: config.dataRoot, hosts: config.hosts });
-  ctx.events.publish('daemon', 'start', 'berthd', {});
 
   let shuttingDown = false;
   const shutdown = async (signal: string): Promise<void> => {

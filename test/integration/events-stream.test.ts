@@ -49,6 +49,12 @@ for (const cli of ['docker', 'berth'] as const) {
       ]);
     });
 
+    test('an event=start filter sees only the containers that started (dockerd publishes no daemon start event)', async () => {
+      const r = await run(['events', '--since', '0', '--until', until(), '--filter', 'event=start', '--format', '{{.Type}} {{.Actor.Attributes.name}}']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(r.stdout.trim().split('\n'), ['container evrm', 'container evx']);
+    });
+
     test('label and image filters; relative --since; the default line format', async () => {
       const r = await run(['events', '--since', '5m', '--until', until(), '--filter', 'label=team=blue', '--filter', 'event=die']);
       assert.equal(r.code, 0, r.stderr);
