@@ -43,7 +43,7 @@ export interface HostConfig {
   ContainerIDFile: string;
   LogConfig: { Type: string; Config: Record<string, string> };
   NetworkMode: string;
-  PortBindings: Record<string, unknown>;
+  PortBindings: Record<string, unknown> | null;
   RestartPolicy: RestartPolicy;
   AutoRemove: boolean;
   VolumeDriver: string;
@@ -52,9 +52,9 @@ export interface HostConfig {
   CapAdd: string[] | null;
   CapDrop: string[] | null;
   CgroupnsMode: string;
-  Dns: string[];
-  DnsOptions: string[];
-  DnsSearch: string[];
+  Dns: string[] | null;
+  DnsOptions: string[] | null;
+  DnsSearch: string[] | null;
   ExtraHosts: string[] | null;
   GroupAdd: string[] | null;
   IpcMode: string;

@@ -66,7 +66,7 @@ export async function createContainer(sup: ContainerSupervisor, opts: CreateCont
   const image = findImage(ctx, imageRef);
   if (!image) throw notFound(`No such image: ${imageRef}`);
   const config = mergeImageConfig(opts.config, image.config.config ?? {}, imageRef);
-  if ((config.Entrypoint ?? []).length === 0 && (config.Cmd ?? []).length === 0) throw invalidArgument('no command specified');
+  if ((config.Entrypoint ?? []).length === 0 && (config.Cmd ?? []).length === 0) throw invalidArgument('No command specified'); // dockerd 20.10's text
 
   const mounts = await resolveContainerMounts(ctx, config, hostConfig);
   const id = newContainerId();
@@ -110,9 +110,9 @@ export async function createContainer(sup: ContainerSupervisor, opts: CreateCont
       networkMode: networkMode.mode,
       ...(endpoints.dnsServer !== undefined ? { dnsServer: endpoints.dnsServer } : {}),
       extraHosts: hostConfig.ExtraHosts ?? [],
-      dns: hostConfig.Dns,
-      dnsSearch: hostConfig.DnsSearch,
-      dnsOptions: hostConfig.DnsOptions,
+      dns: hostConfig.Dns ?? [],
+      dnsSearch: hostConfig.DnsSearch ?? [],
+      dnsOptions: hostConfig.DnsOptions ?? [],
     });
     await ctx.snapshots.prepareWritable(record.runtime.rwDir, record.runtime.chainIds);
     if (ctx.settings.userns) await remapContainerFiles(record.runtime, ctx.settings.userns);
@@ -157,11 +157,12 @@ function mergeImageConfig(user: Partial<ContainerConfig>, image: ImageRunConfig,
   // Docker's merge: an empty (but given) entrypoint clears the image's; Cmd comes from the image only when neither is given.
   let entrypoint: string[] | null = user.Entrypoint ?? null;
   let cmd: string[] | null = user.Cmd ?? null;
-  if (entrypoint !== null && entrypoint.length === 1 && entrypoint[0] === '') entrypoint = [];
   if (entrypoint === null || entrypoint.length === 0) {
     if (cmd === null || cmd.length === 0) cmd = image.Cmd ?? null;
     if (entrypoint === null) entrypoint = image.Entrypoint ?? null;
   }
+  // dockerd mergeAndVerifyConfig resets [""] to nil only after the merge, so `--entrypoint ""` alone keeps the image's Cmd out.
+  if (entrypoint !== null && entrypoint.length === 1 && entrypoint[0] === '') entrypoint = null;
   const config: ContainerConfig = {
     Hostname: user.Hostname ?? '',
     Domainname: user.Domainname ?? '',
@@ -214,25 +215,25 @@ function mergeHealthcheck(user: unknown, image: ImageRunConfig['Healthcheck']): 
   return merged;
 }
 
-/** Resource fields Docker always reports in HostConfig, with its zero values. */
+/** Resource fields Docker always reports in HostConfig, with its zero values (a list the client did not send stays null). */
 const resourceDefaults = {
   CpuShares: 0,
   Memory: 0,
   NanoCpus: 0,
   CgroupParent: '',
   BlkioWeight: 0,
-  BlkioWeightDevice: [],
-  BlkioDeviceReadBps: [],
-  BlkioDeviceWriteBps: [],
-  BlkioDeviceReadIOps: [],
-  BlkioDeviceWriteIOps: [],
+  BlkioWeightDevice: null,
+  BlkioDeviceReadBps: null,
+  BlkioDeviceWriteBps: null,
+  BlkioDeviceReadIOps: null,
+  BlkioDeviceWriteIOps: null,
   CpuPeriod: 0,
   CpuQuota: 0,
   CpuRealtimePeriod: 0,
   CpuRealtimeRuntime: 0,
   CpusetCpus: '',
   CpusetMems: '',
-  Devices: [],
+  Devices: null,
   DeviceCgroupRules: null,
   DeviceRequests: null,
   MemoryReservation: 0,
@@ -240,7 +241,7 @@ const resourceDefaults = {
   MemorySwappiness: null,
   OomKillDisable: false,
   PidsLimit: null,
-  Ulimits: [],
+  Ulimits: null,
   CpuCount: 0,
   CpuPercent: 0,
   IOMaximumIOps: 0,
@@ -260,7 +261,7 @@ function withHostConfigDefaults(
     ContainerIDFile: h.ContainerIDFile ?? '',
     LogConfig: h.LogConfig && h.LogConfig.Type !== '' ? h.LogConfig : { Type: settings.logDriver, Config: { ...settings.logOpts } },
     NetworkMode: h.NetworkMode === undefined || h.NetworkMode === '' || h.NetworkMode === 'default' ? 'bridge' : h.NetworkMode,
-    PortBindings: h.PortBindings ?? {},
+    PortBindings: h.PortBindings ?? null,
     RestartPolicy: { Name: restart.Name === '' ? 'no' : restart.Name, MaximumRetryCount: restart.MaximumRetryCount ?? 0 },
     AutoRemove: h.AutoRemove ?? false,
     VolumeDriver: h.VolumeDriver ?? '',
@@ -269,9 +270,9 @@ function withHostConfigDefaults(
     CapAdd: h.CapAdd ?? null,
     CapDrop: h.CapDrop ?? null,
     CgroupnsMode: h.CgroupnsMode || (settings.defaultCgroupnsMode ?? defaultCgroupnsMode()),
-    Dns: h.Dns ?? [],
-    DnsOptions: h.DnsOptions ?? [],
-    DnsSearch: h.DnsSearch ?? [],
+    Dns: h.Dns ?? null,
+    DnsOptions: h.DnsOptions ?? null,
+    DnsSearch: h.DnsSearch ?? null,
     ExtraHosts: h.ExtraHosts ?? null,
     GroupAdd: h.GroupAdd ?? null,
     IpcMode: h.IpcMode || (settings.defaultIpcMode ?? 'private'),
@@ -288,12 +289,27 @@ function withHostConfigDefaults(
     ShmSize: h.ShmSize !== undefined && h.ShmSize > 0 ? h.ShmSize : 67108864,
     Runtime: h.Runtime !== undefined && h.Runtime !== '' ? h.Runtime : settings.defaultRuntime,
     Isolation: h.Isolation ?? '',
-    MaskedPaths: h.Privileged === true ? [] : [...maskedPaths],
-    ReadonlyPaths: h.Privileged === true ? [] : [...readonlyPaths],
+    MaskedPaths: h.Privileged === true ? null : [...maskedPaths],
+    ReadonlyPaths: h.Privileged === true ? null : [...readonlyPaths],
   };
+  const labelOpts = generatedLabelOpts(filled);
+  if (labelOpts.length > 0) filled.SecurityOpt = [...(filled.SecurityOpt ?? []), ...labelOpts];
   // Docker reports Init only when the client set it.
   if (typeof Init === 'boolean') filled.Init = Init;
+  // dockerd adaptContainerSettings: a pids limit of 0 or less means unlimited and is stored as unset.
+  if (typeof filled['PidsLimit'] === 'number' && filled['PidsLimit'] <= 0) filled['PidsLimit'] = null;
+  // dockerd stores the CLI's "unset" swappiness (-1) as null.
+  if (filled['MemorySwappiness'] === -1) filled['MemorySwappiness'] = null;
   return filled;
+}
+
+/**
+ * dockerd generateSecurityOpt: a privileged container, or one sharing the host's
+ * PID or IPC namespace, gets "label=disable" unless the client gave a label option.
+ */
+function generatedLabelOpts(h: HostConfig): string[] {
+  if ((h.SecurityOpt ?? []).some((o) => o.split('=')[0] === 'label')) return [];
+  return h.Privileged || h.PidMode === 'host' || h.IpcMode === 'host' ? ['label=disable'] : [];
 }
 
 function validateHostConfig(h: HostConfig, runtimes: readonly string[]): void {

@@ -149,7 +149,7 @@ export async function resolveMounts(ctx: EngineContext, inputs: MountInputs): Pr
     const destination = checkTarget(target, (w) => invalidArgument(`invalid tmpfs mount '${target}': ${w}`));
     const opts = options === '' ? [] : options.split(',');
     const readOnly = opts.includes('ro');
-    add({ type: 'tmpfs', source: '', destination, readOnly, mode: '', propagation: '', copyData: false, tmpfsOptions: opts.filter((o) => o !== 'ro' && o !== 'rw') });
+    add({ type: 'tmpfs', source: '', destination, readOnly, mode: '', propagation: '', copyData: false, tmpfsOptions: opts.filter((o) => o !== 'ro' && o !== 'rw'), tmpfsOption: true });
   }
 
   for (const ref of inputs.volumesFrom ?? []) {
@@ -160,6 +160,7 @@ export async function resolveMounts(ctx: EngineContext, inputs: MountInputs): Pr
     const from = findContainer(ctx.db, name);
     if (!from) throw notFound(`No such container: ${name}`);
     for (const m of from.runtime.mounts ?? []) {
+      if (m.tmpfsOption === true) continue;
       if (out.some((o) => o.destination === m.destination)) continue;
       out.push({ ...m, readOnly: modeOverride === '' ? m.readOnly : modeOverride === 'ro', anonymous: false, copyData: false });
     }

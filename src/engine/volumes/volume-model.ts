@@ -35,6 +35,8 @@ export interface ResolvedMount {
   tmpfsOptions?: string[];
   /** Volume subpath (--mount volume-subpath). */
   subpath?: string;
+  /** From HostConfig.Tmpfs (`--tmpfs`): dockerd keeps these out of Mounts[] and `--volumes-from`. */
+  tmpfsOption?: boolean;
 }
 
 const drivers = new WeakMap<EngineContext, VolumeDriver>();

@@ -3,9 +3,8 @@ import { networksWire, portListWire, portMapWire } from './container-network-wir
 import { mountsWire } from './mount-wire.js';
 
 function command(c: ContainerRecord): { path: string; args: string[] } {
+  // dockerd's Path/Args are the container's own command; --init exists only in the OCI spec.
   const argv = [...(c.config.Entrypoint ?? []), ...(c.config.Cmd ?? [])];
-  const init = c.hostConfig.Init === true;
-  if (init) return { path: '/sbin/docker-init', args: ['--', ...argv] };
   return { path: argv[0] ?? '', args: argv.slice(1) };
 }
 

@@ -2,7 +2,8 @@ import type { ContainerRecord } from '../../../engine/containers/container-model
 
 /** Container Mounts[] (inspect and list) in Docker's MountPoint shape. */
 export function mountsWire(c: ContainerRecord): Record<string, unknown>[] {
-  return (c.runtime.mounts ?? []).map((m) => {
+  // dockerd lists HostConfig.Tmpfs mounts nowhere but HostConfig (they are not mount points).
+  return (c.runtime.mounts ?? []).filter((m) => m.tmpfsOption !== true).map((m) => {
     if (m.type === 'volume') {
       return { Type: 'volume', Name: m.name ?? '', Source: m.source, Destination: m.destination, Driver: 'local', Mode: m.mode, RW: !m.readOnly, Propagation: '' };
     }
