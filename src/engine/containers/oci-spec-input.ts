@@ -14,6 +14,7 @@ import { parseSecurityOpts } from '../security/security-opts.js';
 import { seccompFor } from '../security/seccomp-profile.js';
 import { remappedUsernsPath, usesRemap, withUserNamespace } from '../security/userns-container.js';
 import { planNamespaces } from './namespace-modes.js';
+import { containerDevices, type DeviceMapping } from './devices.js';
 
 let hostLimits: HostLimits | undefined;
 let cgroupV2: boolean | undefined;
@@ -42,6 +43,11 @@ export async function ociSpecFor(ctx: EngineContext, c: ContainerRecord): Promis
   const security = parseSecurityOpts(c.hostConfig.SecurityOpt);
   const privileged = c.hostConfig.Privileged === true;
   const capabilities = effectiveCapabilities({ privileged, capAdd: c.hostConfig.CapAdd ?? [], capDrop: c.hostConfig.CapDrop ?? [] });
+  const dev = await containerDevices({
+    privileged,
+    mappings: (c.hostConfig['Devices'] as DeviceMapping[] | null | undefined) ?? [],
+    cgroupRules: (c.hostConfig['DeviceCgroupRules'] as string[] | null | undefined) ?? [],
+  });
   const spec = buildOciSpec({
     id: c.id,
     rootfsPath: c.runtime.rootfs,
@@ -65,6 +71,9 @@ export async function ociSpecFor(ctx: EngineContext, c: ContainerRecord): Promis
     etcFiles: { hosts: c.runtime.hostsPath, hostname: c.runtime.hostnamePath, resolvConf: c.runtime.resolvConfPath },
     readonlyRootfs: c.hostConfig.ReadonlyRootfs,
     privileged: c.hostConfig.Privileged,
+    hostDevices: dev.host,
+    devices: dev.devices,
+    deviceRules: dev.rules,
     capAdd: c.hostConfig.CapAdd ?? [],
     capDrop: c.hostConfig.CapDrop ?? [],
     shmSize: c.hostConfig.ShmSize,

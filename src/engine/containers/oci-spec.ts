@@ -68,6 +68,10 @@ export interface OciSpecInput {
   readonly privileged?: boolean;
   /** Host devices to expose when privileged (the caller enumerates /dev). */
   readonly hostDevices?: readonly OciDevice[];
+  /** HostConfig.Devices, resolved on the host (engine/containers/devices.ts). */
+  readonly devices?: readonly OciDevice[];
+  /** Cgroup rules for `devices` and HostConfig.DeviceCgroupRules, after Docker's defaults; ignored when privileged. */
+  readonly deviceRules?: readonly OciDeviceCgroupRule[];
   readonly capAdd?: readonly string[];
   readonly capDrop?: readonly string[];
   /** Binds, volumes and tmpfs mounts; one at a default mount's destination replaces it. */
@@ -108,15 +112,6 @@ export const maskedPaths = [
   '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
 ];
 export const readonlyPaths = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
-
-const ociDefaultDevices: readonly OciDevice[] = [
-  { path: '/dev/null', type: 'c', major: 1, minor: 3 },
-  { path: '/dev/zero', type: 'c', major: 1, minor: 5 },
-  { path: '/dev/full', type: 'c', major: 1, minor: 7 },
-  { path: '/dev/random', type: 'c', major: 1, minor: 8 },
-  { path: '/dev/urandom', type: 'c', major: 1, minor: 9 },
-  { path: '/dev/tty', type: 'c', major: 5, minor: 0 },
-].map((d) => ({ ...d, type: 'c' as const, fileMode: 0o666, uid: 0, gid: 0 }));
 
 // moby oci/defaults.go; runc appends its own defaults (pts, ptmx, full, …) after these.
 const dockerDeviceRules: readonly OciDeviceCgroupRule[] = [
@@ -316,8 +311,13 @@ export function buildOciSpec(input: OciSpecInput): OciSpec {
     ...userMounts.map((m, i) => ({ m, i })).sort((a, b) => depth(a.m.destination) - depth(b.m.destination) || a.i - b.i).map(({ m }) => toOciMount(m)),
   ];
 
-  const devices = privileged ? [...(input.hostDevices ?? [])] : [...ociDefaultDevices];
-  const deviceRules: OciDeviceCgroupRule[] = privileged ? [{ allow: true, access: 'rwm' }] : [...dockerDeviceRules];
+  const userDevices = input.devices ?? [];
+  const devices = [
+    // moby's default spec lists no devices: the runtime creates /dev/null, /dev/full, … and allows them itself (a listed one loses runc's rule).
+    ...(privileged ? (input.hostDevices ?? []) : []).filter((d) => !userDevices.some((u) => u.path === d.path)),
+    ...userDevices,
+  ];
+  const deviceRules: OciDeviceCgroupRule[] = privileged ? [{ allow: true, access: 'rwm' }] : [...dockerDeviceRules, ...(input.deviceRules ?? [])];
 
   const spec: OciSpec = {
     ociVersion: '1.0.2',
