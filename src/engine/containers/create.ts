@@ -25,6 +25,7 @@ import { adaptResources, normaliseCreateResources } from './resources.js';
 import { validateUsernsHostConfig } from '../security/userns-remap.js';
 import { remapContainerFiles } from '../security/userns-container.js';
 import { defaultCgroupnsMode, validateNamespaceModes } from './namespace-modes.js';
+import { checkStorageOpt } from './storage-opt.js';
 
 export interface CreateContainerOptions {
   readonly name?: string;
@@ -67,6 +68,7 @@ export async function createContainer(sup: ContainerSupervisor, opts: CreateCont
   if (!image) throw notFound(`No such image: ${imageRef}`);
   const config = mergeImageConfig(opts.config, image.config.config ?? {}, imageRef);
   if ((config.Entrypoint ?? []).length === 0 && (config.Cmd ?? []).length === 0) throw invalidArgument('No command specified'); // dockerd 20.10's text
+  await checkStorageOpt(hostConfig['StorageOpt'] as Record<string, string> | null | undefined, ctx.settings.dataRoot);
 
   const mounts = await resolveContainerMounts(ctx, config, hostConfig);
   const id = newContainerId();
