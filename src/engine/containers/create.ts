@@ -1,5 +1,5 @@
 import { mkdir, rm } from 'node:fs/promises';
-import { conflict, invalidArgument, notFound } from '../../errors/engine-error.js';
+import { conflict, internal, invalidArgument, notFound } from '../../errors/engine-error.js';
 import { enginePaths, type EngineSettings } from '../engine-context.js';
 import { findImage, imageChainIds } from '../images/resolve.js';
 import { findContainer, saveNewContainer } from './container-repo.js';
@@ -327,6 +327,8 @@ function validateHostConfig(h: HostConfig, runtimes: readonly string[]): void {
   }
   if (h.AutoRemove && policy !== 'no') throw invalidArgument("can't create 'AutoRemove' container with restart policy");
   if (h.ShmSize < 0) throw invalidArgument('SHM size can not be less than 0');
+  // dockerd verifyPlatformContainerSettings (a plain error: 500); any case of "default" is valid.
+  if (h.Isolation !== '' && h.Isolation.toLowerCase() !== 'default') throw internal(`Invalid isolation: "${h.Isolation}" - linux only supports 'default'`);
 }
 
 /** Docker reports an empty map as null. */
