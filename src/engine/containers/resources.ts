@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { readFile } from 'node:fs/promises';
-import { invalidArgument } from '../../errors/engine-error.js';
+import { internal, invalidArgument } from '../../errors/engine-error.js';
 import type { OciResources } from '../../runtime/oci-spec-types.js';
 import type { HostConfig } from './container-model.js';
 import type { Ulimit } from './oci-spec.js';
@@ -17,6 +17,8 @@ export interface ResourceFields {
   CpuShares?: number;
   CpuPeriod?: number;
   CpuQuota?: number;
+  CpuRealtimePeriod?: number;
+  CpuRealtimeRuntime?: number;
   CpusetCpus?: string;
   CpusetMems?: string;
   PidsLimit?: number | null;
@@ -32,6 +34,8 @@ const fields = (h: HostConfig | ResourceFields): ResourceFields => h as Resource
 interface CgroupSupport {
   swap: boolean;
   blkioWeight: boolean;
+  /** RT group scheduling: cgroup v1 cpu.rt_runtime_us (moby sysinfo CPURealtime; never on v2). */
+  cpuRealtime: boolean;
   cpus: number;
   cpuset: string;
   mems: string;
@@ -50,6 +54,7 @@ async function probe(): Promise<CgroupSupport> {
     return {
       swap: await exists('/sys/fs/cgroup/memory.swap.max').then((x) => x || exists('/sys/fs/cgroup/init.scope/memory.swap.max')),
       blkioWeight: true,
+      cpuRealtime: false,
       cpus: availableParallelism(),
       cpuset: (await read('/sys/fs/cgroup/cpuset.cpus.effective')) || `0-${availableParallelism() - 1}`,
       mems: (await read('/sys/fs/cgroup/cpuset.mems.effective')) || '0',
@@ -59,6 +64,7 @@ async function probe(): Promise<CgroupSupport> {
     swap: await exists('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes'),
     // The weight file lives in child cgroups (CFQ's blkio.weight or BFQ's blkio.bfq.weight), not in the root.
     blkioWeight: (await exists('/sys/fs/cgroup/blkio/blkio.weight')) || (await exists('/sys/fs/cgroup/blkio/blkio.bfq.io_serviced')),
+    cpuRealtime: (await exists('/sys/fs/cgroup/cpu/cpu.rt_period_us')) && (await exists('/sys/fs/cgroup/cpu/cpu.rt_runtime_us')),
     cpus: availableParallelism(),
     cpuset: (await read('/sys/fs/cgroup/cpuset/cpuset.effective_cpus')) || (await read('/sys/fs/cgroup/cpuset/cpuset.cpus')) || `0-${availableParallelism() - 1}`,
     mems: (await read('/sys/fs/cgroup/cpuset/cpuset.effective_mems')) || (await read('/sys/fs/cgroup/cpuset/cpuset.mems')) || '0',
@@ -126,6 +132,12 @@ export async function adaptResources(h: HostConfig | ResourceFields): Promise<st
   const quota = r.CpuQuota ?? 0;
   if (quota > 0 && quota < 1000) throw invalidArgument('CPU cfs quota can not be less than 1ms (i.e. 1000)');
   if ((r.CpuShares ?? 0) < 0) throw invalidArgument('shares: invalid argument');
+  // dockerd verifyPlatformContainerResources; its plain errors are 500s.
+  const rtPeriod = r.CpuRealtimePeriod ?? 0;
+  const rtRuntime = r.CpuRealtimeRuntime ?? 0;
+  if (rtPeriod > 0 && !host.cpuRealtime) throw internal('Your kernel does not support cgroup cpu real-time period');
+  if (rtRuntime > 0 && !host.cpuRealtime) throw internal('Your kernel does not support cgroup cpu real-time runtime');
+  if (rtPeriod !== 0 && rtRuntime !== 0 && rtRuntime > rtPeriod) throw internal('cpu real-time runtime cannot be higher than cpu real-time period');
   for (const [key, available, what] of [
     ['CpusetCpus', host.cpuset, 'cpuset cpus'],
     ['CpusetMems', host.mems, 'cpuset mems'],
@@ -173,6 +185,9 @@ export function ociResources(h: HostConfig | ResourceFields): Omit<OciResources,
     if ((r.CpuPeriod ?? 0) > 0) cpu.period = r.CpuPeriod ?? 0;
     if ((r.CpuQuota ?? 0) !== 0) cpu.quota = r.CpuQuota ?? 0;
   }
+  // moby getCPUResources; with no RT budget in the parent cgroup runc's write fails at start, as under dockerd.
+  if ((r.CpuRealtimePeriod ?? 0) !== 0) cpu.realtimePeriod = r.CpuRealtimePeriod ?? 0;
+  if ((r.CpuRealtimeRuntime ?? 0) !== 0) cpu.realtimeRuntime = r.CpuRealtimeRuntime ?? 0;
   if ((r.CpusetCpus ?? '') !== '') cpu.cpus = r.CpusetCpus ?? '';
   if ((r.CpusetMems ?? '') !== '') cpu.mems = r.CpusetMems ?? '';
   if (Object.keys(cpu).length > 0) out.cpu = cpu;
