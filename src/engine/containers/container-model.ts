@@ -126,6 +126,8 @@ export interface ContainerRuntimeFacts {
   network?: ContainerNetworkFacts;
   /** User-defined networks the container is on (NetworkingConfig at create, `network connect` later), keyed by network id. */
   endpointConfigs?: Record<string, EndpointConfig>;
+  /** EndpointsConfig.<net>.MacAddress by network id (engine/network/endpoint-macs.ts); Config.MacAddress covers the first endpoint otherwise. */
+  macAddresses?: Record<string, string>;
 }
 
 export interface EndpointConfig {

@@ -15,6 +15,7 @@ import { hostHostnameForContainer, writeEtcFiles } from './etc-files.js';
 import { effectiveNetworkMode } from './network-mode.js';
 import { findNetwork } from '../network/network-repo.js';
 import { resolveEndpointConfigs, type EndpointRequest } from '../network/user-endpoints.js';
+import { requestedMacs } from '../network/endpoint-macs.js';
 import type { ContainerSupervisor } from './supervisor.js';
 import { maskedPaths, mergeConfigEnv, readonlyPaths } from './oci-spec.js';
 import type { ImageRunConfig } from '../../images/image-config.js';
@@ -54,6 +55,12 @@ export async function createContainer(sup: ContainerSupervisor, opts: CreateCont
   normaliseCreateResources(hostConfig);
   const networkMode = effectiveNetworkMode(hostConfig.NetworkMode, ctx.settings.bridge, (ref) => findNetwork(ctx.db, ref) !== undefined);
   const endpoints = resolveEndpointConfigs(ctx, hostConfig.NetworkMode, networkMode.mode, opts.endpointsConfig ?? {});
+  const macAddresses = requestedMacs(ctx.db, {
+    networkMode: hostConfig.NetworkMode,
+    effectiveMode: networkMode.mode,
+    containerWide: opts.config.MacAddress,
+    endpoints: opts.endpointsConfig ?? {},
+  });
 
   let name: string;
   if (opts.name !== undefined && opts.name !== '') {
@@ -100,6 +107,7 @@ export async function createContainer(sup: ContainerSupervisor, opts: CreateCont
       stoppedByUser: false,
       effectiveNetworkMode: networkMode.mode,
       ...(endpoints.configs ? { endpointConfigs: endpoints.configs } : {}),
+      ...(macAddresses ? { macAddresses } : {}),
       ...(mounts.length > 0 ? { mounts } : {}),
     },
   };
@@ -189,6 +197,8 @@ function mergeImageConfig(user: Partial<ContainerConfig>, image: ImageRunConfig,
   const stopSignal = user.StopSignal ?? image.StopSignal;
   if (stopSignal !== undefined && stopSignal !== '') config.StopSignal = stopSignal;
   if (user.StopTimeout !== undefined && user.StopTimeout !== null) config.StopTimeout = user.StopTimeout;
+  // Docker's Config.MacAddress is omitempty.
+  if (user.MacAddress !== undefined && user.MacAddress !== '') config.MacAddress = user.MacAddress;
   const healthcheck = mergeHealthcheck(user.Healthcheck, image.Healthcheck);
   if (healthcheck !== undefined) config.Healthcheck = healthcheck;
   if (config.WorkingDir !== '' && !config.WorkingDir.startsWith('/')) {

@@ -1,6 +1,6 @@
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EngineError } from '../../errors/engine-error.js';
+import { StartSetupError } from './start-setup-error.js';
 import type { OciDevice, OciDeviceCgroupRule } from '../../runtime/oci-spec-types.js';
 
 /*
@@ -19,13 +19,6 @@ export interface DeviceMapping {
 export interface ContainerDevices {
   readonly devices: OciDevice[];
   readonly rules: OciDeviceCgroupRule[];
-}
-
-/** dockerd's own start-time 500 (not a runtime failure: no "OCI runtime create failed" wrapping). */
-export class DeviceSetupError extends EngineError {
-  constructor(message: string) {
-    super('internal', message);
-  }
 }
 
 class NotADevice extends Error {
@@ -105,7 +98,7 @@ export async function devicesFromPath(pathOnHost: string, pathInContainer: strin
     });
   }
   if (out.devices.length > 0) return out;
-  throw new DeviceSetupError(`error gathering device information while adding custom device "${pathOnHost}": ${errText(firstErr)}`);
+  throw new StartSetupError(`error gathering device information while adding custom device "${pathOnHost}": ${errText(firstErr)}`);
 }
 
 const skippedDirs = new Set(['pts', 'shm', 'fd', 'mqueue', '.lxc', '.lxd-mounts', '.udev']);
@@ -136,7 +129,7 @@ const cgroupRule = /^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$/;
 export function cgroupRulesFrom(rules: readonly string[]): OciDeviceCgroupRule[] {
   return rules.map((rule) => {
     const m = cgroupRule.exec(rule);
-    if (!m) throw new DeviceSetupError(`invalid device cgroup rule format: '${rule}'`);
+    if (!m) throw new StartSetupError(`invalid device cgroup rule format: '${rule}'`);
     const num = (s: string | undefined): number => (s === '*' || s === undefined ? -1 : Number(s));
     return { allow: true, type: m[1] as 'a' | 'b' | 'c', major: num(m[2]), minor: num(m[3]), access: m[4] ?? '' };
   });

@@ -12,7 +12,7 @@ import type { ContainerSupervisor } from './supervisor.js';
 import { resetRestartState } from './restart-policy.js';
 import { chownDirForRemap } from '../security/userns-container.js';
 import { releaseShm } from './namespace-modes.js';
-import { DeviceSetupError } from './devices.js';
+import { StartSetupError } from './start-setup-error.js';
 
 /** POST /containers/{id}/start. */
 export async function startContainer(sup: ContainerSupervisor, ref: string): Promise<void> {
@@ -102,7 +102,7 @@ export async function runContainerProcess(sup: ContainerSupervisor, c: Container
 /** Docker's translation of runtime start errors: 127 for a missing command, 126 for one it cannot run. */
 function startFailure(err: unknown): { error: Error; message: string; exitCode: number } {
   const raw = err instanceof Error ? err.message : String(err);
-  if (err instanceof EngineError && (err.code !== 'internal' || err instanceof DeviceSetupError)) return { error: err, message: raw, exitCode: 128 };
+  if (err instanceof EngineError && (err.code !== 'internal' || err instanceof StartSetupError)) return { error: err, message: raw, exitCode: 128 };
   const detail = /OCI runtime/.test(raw) ? raw : `OCI runtime create failed: ${raw}`;
   const message = /^failed to create task/.test(raw) ? raw : `failed to create task for container: failed to create shim task: ${detail}: unknown`;
   if (/executable file not found|no such file or directory/.test(raw)) {

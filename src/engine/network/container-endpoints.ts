@@ -7,6 +7,7 @@ import { attachEndpoint, deleteLink } from '../../network/links.js';
 import type { Db } from '../../store/database.js';
 import type { ContainerEndpointFacts, ContainerRecord } from '../containers/container-model.js';
 import { allocateIp, releaseIp, type NetworkRecord } from './network-repo.js';
+import { normaliseMac } from './endpoint-macs.js';
 
 /**
  * Adds an endpoint on `net` to the container's namespace: the next free
@@ -19,6 +20,9 @@ export async function attachContainerEndpoint(db: Db, mtu: number, c: ContainerR
   const used = new Set(facts.endpoints.map((e) => e.ifName ?? 'eth0'));
   let index = 0;
   while (used.has(`eth${index}`)) index++;
+  // The container-wide Config.MacAddress (API < 1.44) is the first endpoint's.
+  const requestedMac = c.runtime.macAddresses?.[net.id] ?? (index === 0 ? c.config.MacAddress : undefined);
+  const mac = requestedMac !== undefined && requestedMac !== '' ? normaliseMac(requestedMac) : undefined;
   const ip = allocateIp(db, net, c.id, c.runtime.endpointConfigs?.[net.id]?.ipv4 || undefined);
   const endpoint: ContainerEndpointFacts = {
     networkId: net.id,
@@ -29,7 +33,7 @@ export async function attachContainerEndpoint(db: Db, mtu: number, c: ContainerR
     ip,
     prefix: parseCidr(net.subnet).prefix,
     gateway: net.gateway,
-    mac: macForIp(ip),
+    mac: mac ?? macForIp(ip),
     ifName: `eth${index}`,
   };
   if ((net.subnet6 ?? '') !== '') {

@@ -7,6 +7,8 @@ import { findNetwork } from './network-repo.js';
 export interface EndpointRequest {
   readonly aliases?: readonly string[];
   readonly ipv4?: string;
+  /** Requested MAC address (API ≥ 1.44); see endpoint-macs.ts. */
+  readonly mac?: string;
 }
 
 /**

@@ -35,11 +35,24 @@ export function endpointWire(e: ContainerEndpointFacts | undefined): Record<stri
   };
 }
 
+function configuredMac(c: ContainerRecord, name: string): string {
+  const macs = c.runtime.macAddresses ?? {};
+  // A requested MAC without a user endpoint config is the default bridge's.
+  const id = Object.keys(macs).find((k) => {
+    const cfg = c.runtime.endpointConfigs?.[k];
+    return cfg ? cfg.networkName === name : name === 'bridge';
+  });
+  return id !== undefined ? (macs[id] ?? '') : '';
+}
+
 /** NetworkSettings.Networks keyed by network name. */
 export function networksWire(c: ContainerRecord): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const name of containerNetworkNames(c)) {
-    const wire = endpointWire(c.runtime.network?.endpoints.find((e) => e.networkName === name));
+    const live = c.runtime.network?.endpoints.find((e) => e.networkName === name);
+    const wire = endpointWire(live);
+    // dockerd keeps the requested endpoint MAC in the endpoint settings before the endpoint exists.
+    if (!live) wire['MacAddress'] = configuredMac(c, name);
     const user = Object.entries(c.runtime.endpointConfigs ?? {}).find(([, cfg]) => cfg.networkName === name);
     if (user) {
       const [id, cfg] = user;

@@ -29,6 +29,7 @@ import { handleStats } from './container-stats.js';
 import { topContainer } from '../../../engine/containers/top.js';
 import { formatTimestamp } from '../convert/timestamps.js';
 import { containerInspectShape, containerSummaryShape } from '../compat/api-version-shapes.js';
+import { migrateMacAddress } from '../compat/mac-address-bc.js';
 
 export function registerContainerRoutes(router: Router, sup: ContainerSupervisor): void {
   router.post('/containers/create', async (ctx) => {
@@ -37,12 +38,16 @@ export function registerContainerRoutes(router: Router, sup: ContainerSupervisor
     const { HostConfig, NetworkingConfig, ...config } = body as Record<string, unknown> & { HostConfig?: unknown; NetworkingConfig?: unknown };
     checkShape(config, containerConfigShape);
     checkShape(HostConfig, hostConfigShape);
+    const endpointsConfig = endpointsConfigOf(NetworkingConfig);
+    const networkMode = (HostConfig as { NetworkMode?: unknown } | null | undefined)?.NetworkMode;
+    const macWarning = migrateMacAddress(config, typeof networkMode === 'string' ? networkMode : '', endpointsConfig, ctx.apiVersion);
     const result = await createContainer(sup, {
       name: ctx.query.get('name') ?? undefined,
       config: config as Partial<ContainerConfig>,
       hostConfig: (HostConfig ?? {}) as Partial<HostConfig>,
-      endpointsConfig: endpointsConfigOf(NetworkingConfig),
+      endpointsConfig,
     });
+    if (macWarning !== undefined) result.Warnings.push(macWarning);
     sendJson(ctx, 201, result);
   });
 
@@ -195,16 +200,17 @@ function sizeWire(size: ContainerSize): Record<string, number> {
   return size.sizeRw > 0 ? { SizeRw: size.sizeRw, SizeRootFs: size.sizeRootFs } : { SizeRootFs: size.sizeRootFs };
 }
 
-/** NetworkingConfig.EndpointsConfig → aliases and requested IPv4 per network. */
-function endpointsConfigOf(v: unknown): Record<string, { aliases: string[]; ipv4: string }> {
+/** NetworkingConfig.EndpointsConfig → aliases, requested IPv4 and MAC per network. */
+function endpointsConfigOf(v: unknown): Record<string, { aliases: string[]; ipv4: string; mac?: string }> {
   const eps = (v as { EndpointsConfig?: unknown } | null | undefined)?.EndpointsConfig;
   if (typeof eps !== 'object' || eps === null) return {};
-  const out: Record<string, { aliases: string[]; ipv4: string }> = {};
+  const out: Record<string, { aliases: string[]; ipv4: string; mac?: string }> = {};
   for (const [name, raw] of Object.entries(eps as Record<string, unknown>)) {
-    const e = (raw ?? {}) as { Aliases?: unknown; IPAMConfig?: { IPv4Address?: unknown } | null };
+    const e = (raw ?? {}) as { Aliases?: unknown; IPAMConfig?: { IPv4Address?: unknown } | null; MacAddress?: unknown };
     out[name] = {
       aliases: Array.isArray(e.Aliases) ? e.Aliases.map(String) : [],
       ipv4: typeof e.IPAMConfig?.IPv4Address === 'string' ? e.IPAMConfig.IPv4Address : '',
+      ...(typeof e.MacAddress === 'string' && e.MacAddress !== '' ? { mac: e.MacAddress } : {}),
     };
   }
   return out;
