@@ -5,6 +5,7 @@ import { attachContainer } from '../../../engine/containers/attach.js';
 import { requireContainer } from '../../../engine/containers/container-repo.js';
 import { queryBool, type RequestContext } from '../request-context.js';
 import { hijack } from '../reply.js';
+import { HijackedBody } from '../hijacked-body.js';
 import { DetachKeyScanner, parseDetachKeys } from '../../../engine/containers/detach-keys.js';
 import { MULTIPLEXED_STREAM, RAW_STREAM, frame } from '../stdcopy.js';
 
@@ -64,8 +65,13 @@ export async function handleAttach(sup: ContainerSupervisor, ctx: RequestContext
       sink.end();
     }
   };
-  if (ctx.upgradeHead && ctx.upgradeHead.length > 0) onStdin(ctx.upgradeHead);
-  socket.on('data', onStdin);
+  const body = new HijackedBody(ctx.upgradeSocket ? ctx.req.headers : {}, ctx.upgradeHead);
+  const onBytes = (raw: Buffer): void => {
+    const rest = body.strip(raw);
+    if (rest.length > 0) onStdin(rest);
+  };
+  if (ctx.upgradeHead && ctx.upgradeHead.length > 0) onBytes(ctx.upgradeHead);
+  socket.on('data', onBytes);
   socket.on('end', () => {
     stdinEnded = true;
     if (stdinCloser && c.config.StdinOnce && !detached) stdinCloser();

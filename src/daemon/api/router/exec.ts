@@ -10,6 +10,7 @@ import type { ExecRecord } from '../../../engine/exec/exec-model.js';
 import type { Router } from '../router.js';
 import { queryInt, readJsonBody, type RequestContext } from '../request-context.js';
 import { hijack, sendJson, sendStatus } from '../reply.js';
+import { HijackedBody } from '../hijacked-body.js';
 import { MULTIPLEXED_STREAM, RAW_STREAM, frame } from '../stdcopy.js';
 
 export function registerExecRoutes(router: Router, sup: ContainerSupervisor): void {
@@ -101,33 +102,32 @@ async function handleExecStart(sup: ContainerSupervisor, ctx: RequestContext): P
 
 /** On an upgraded connection the JSON body arrives in the first bytes of the stream; what follows is stdin. */
 async function readUpgradeBody(ctx: RequestContext): Promise<{ body: unknown; rest: Buffer }> {
-  const length = Number(ctx.req.headers['content-length'] ?? 0);
-  let buf = ctx.upgradeHead ?? Buffer.alloc(0);
+  const head = ctx.upgradeHead ?? Buffer.alloc(0);
+  const reader = new HijackedBody(ctx.req.headers, head);
+  let rest = reader.strip(head);
   const socket = ctx.upgradeSocket;
-  if (socket && buf.length < length) {
-    buf = await new Promise<Buffer>((resolve, reject) => {
-      let acc = buf;
+  if (socket && !reader.complete) {
+    rest = await new Promise<Buffer>((resolve, reject) => {
       const onData = (chunk: Buffer): void => {
-        acc = Buffer.concat([acc, chunk]);
-        if (acc.length >= length) {
+        const after = reader.strip(chunk);
+        if (reader.complete) {
           socket.off('data', onData);
           socket.pause();
-          resolve(acc);
+          resolve(after);
         }
       };
       socket.on('data', onData);
       socket.once('error', reject);
-      socket.once('end', () => resolve(acc));
+      socket.once('end', () => resolve(Buffer.alloc(0)));
     });
   }
-  const text = buf.subarray(0, length).toString('utf8').trim();
+  const text = reader.payload().toString('utf8').trim();
   let body: unknown;
   try {
     body = text === '' ? undefined : JSON.parse(text);
   } catch (err) {
     throw invalidArgument(`invalid JSON: ${(err as Error).message}`);
   }
-  const rest = buf.subarray(length);
   return { body, rest };
 }
 
