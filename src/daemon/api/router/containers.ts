@@ -31,6 +31,9 @@ import { formatTimestamp } from '../convert/timestamps.js';
 import { containerInspectShape, containerSummaryShape } from '../compat/api-version-shapes.js';
 import { migrateMacAddress } from '../compat/mac-address-bc.js';
 
+/** How long logs waits for its first entry before sending the response head without it. */
+const FIRST_ENTRY_WAIT_MS = 100;
+
 export function registerContainerRoutes(router: Router, sup: ContainerSupervisor): void {
   router.post('/containers/create', async (ctx) => {
     const body = await readJsonBody(ctx.req);
@@ -151,7 +154,16 @@ export function registerContainerRoutes(router: Router, sup: ContainerSupervisor
     });
     const res = ctx.res;
     if (!res) throw invalidArgument('logs needs a plain HTTP request');
-    const first = await entries.next();
+    // dockerd answers as soon as the reader is open, not at the first line (logs -f of a silent container):
+    // an error opening the log still gets its status; the first entry is waited for only briefly.
+    const firstP = entries.next();
+    firstP.catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([firstP, new Promise<void>((r) => (timer = setTimeout(r, FIRST_ENTRY_WAIT_MS)))]);
+    } finally {
+      clearTimeout(timer);
+    }
     res.writeHead(200, { ...commonHeaders(), 'Content-Type': c.config.Tty ? RAW_STREAM : MULTIPLEXED_STREAM });
     res.flushHeaders();
     const write = async (e: { stream: 'stdout' | 'stderr'; data: Buffer; timeNs: bigint }): Promise<void> => {
@@ -159,6 +171,7 @@ export function registerContainerRoutes(router: Router, sup: ContainerSupervisor
       const ok = res.write(c.config.Tty ? data : frame(e.stream, data));
       if (!ok) await new Promise<void>((resolve) => res.once('drain', resolve));
     };
+    const first = await firstP;
     if (!first.done) {
       await write(first.value);
       for await (const e of entries) {
