@@ -22,7 +22,7 @@ import type { ImageRunConfig } from '../../images/image-config.js';
 import { parseSecurityOpts } from '../security/security-opts.js';
 import { resolveContainerMounts } from '../volumes/resolve-mounts.js';
 import { removeAnonymousVolumes } from '../volumes/release-mounts.js';
-import { adaptResources, normaliseCreateResources } from './resources.js';
+import { adaptResources } from './resources.js';
 import { validateUsernsHostConfig } from '../security/userns-remap.js';
 import { remapContainerFiles } from '../security/userns-container.js';
 import { defaultCgroupnsMode, validateNamespaceModes } from './namespace-modes.js';
@@ -52,7 +52,6 @@ export async function createContainer(sup: ContainerSupervisor, opts: CreateCont
   validateUsernsHostConfig(ctx.settings.userns, hostConfig);
   validateNamespaceModes(ctx.db, hostConfig, opts.config);
   warnings.push(...(await adaptResources(hostConfig)));
-  normaliseCreateResources(hostConfig);
   const networkMode = effectiveNetworkMode(hostConfig.NetworkMode, ctx.settings.bridge, (ref) => findNetwork(ctx.db, ref) !== undefined);
   const endpoints = resolveEndpointConfigs(ctx, hostConfig.NetworkMode, networkMode.mode, opts.endpointsConfig ?? {});
   const macAddresses = requestedMacs(ctx.db, {

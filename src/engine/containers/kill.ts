@@ -9,7 +9,7 @@ export async function killContainer(sup: ContainerSupervisor, ref: string, signa
   const c = findContainer(ctx.db, ref);
   if (!c) throw notFound(`Cannot kill container: ${ref}: No such container: ${ref}`);
   const signal = parseSignal(signalName);
-  if (!c.state.Running) throw conflict(`cannot kill container: ${ref}: container ${c.id} is not running`);
+  if (!c.state.Running) throw conflict(`Cannot kill container: ${ref}: Container ${c.id} is not running`); // dockerd 20.10's text
   const runtime = ctx.runtimes.get(c.runtime.runtime);
   if (!runtime) throw conflict(`runtime ${c.runtime.runtime} is not configured`);
   const exited = signal === SIGKILL ? sup.waitFor(c, 'next-exit') : undefined;

@@ -202,13 +202,3 @@ export function ociResources(h: HostConfig | ResourceFields): Omit<OciResources,
 export function specUlimits(h: HostConfig | ResourceFields): Ulimit[] {
   return (fields(h).Ulimits ?? []).map((u) => ({ name: u.Name, soft: u.Soft, hard: u.Hard }));
 }
-
-/**
- * What dockerd stores at create for "no limit": MemorySwappiness -1 (the CLI's
- * default) becomes null (moby fixMemorySwappiness) and a PidsLimit of 0 or
- * below becomes null (moby: 0 and negative values unset the limit).
- */
-export function normaliseCreateResources(h: HostConfig): void {
-  if (h.MemorySwappiness === -1) h.MemorySwappiness = null;
-  if (typeof h.PidsLimit === 'number' && h.PidsLimit <= 0) h.PidsLimit = null;
-}

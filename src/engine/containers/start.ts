@@ -104,7 +104,8 @@ function startFailure(err: unknown): { error: Error; message: string; exitCode: 
   const raw = err instanceof Error ? err.message : String(err);
   if (err instanceof EngineError && (err.code !== 'internal' || err instanceof StartSetupError)) return { error: err, message: raw, exitCode: 128 };
   const detail = /OCI runtime/.test(raw) ? raw : `OCI runtime create failed: ${raw}`;
-  const message = /^failed to create task/.test(raw) ? raw : `failed to create task for container: failed to create shim task: ${detail}: unknown`;
+  // dockerd 20.10's wording (moby 24 added a "failed to create task for container: " prefix).
+  const message = /^failed to create (shim )?task/.test(raw) ? raw : `failed to create shim task: ${detail}: unknown`;
   if (/executable file not found|no such file or directory/.test(raw)) {
     return { error: invalidArgument(message), message, exitCode: 127 };
   }
