@@ -35,4 +35,12 @@ describe('stream endpoints send their response head at once', () => {
   test('logs?follow=1 of a container that printed nothing', async () => {
     assert.equal(await headWithin(t.socket, '/containers/silent/logs?follow=1&stdout=1&stderr=1', 2000), 200);
   });
+
+  test('events with no event to send', async () => {
+    assert.equal(await headWithin(t.socket, `/events?since=${Math.floor(Date.now() / 1000)}`, 2000), 200);
+  });
+
+  test('stats?stream=1', async () => {
+    assert.equal(await headWithin(t.socket, '/containers/silent/stats?stream=1', 2000), 200);
+  });
 });
