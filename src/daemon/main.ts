@@ -38,6 +38,7 @@ import { registerImageRoutes } from './api/router/images.js';
 import { registerBuildRoutes } from './api/router/build.js';
 import { registerRegistryRoutes } from './api/router/registry.js';
 import { registerVolumeRoutes } from './api/router/volumes.js';
+import { registerPluginRoutes } from './api/router/plugins.js';
 import { registerNetworkRoutes } from './api/router/networks.js';
 import { registerArchiveRoutes } from './api/router/archive.js';
 import { registerSystemDfRoutes } from './api/router/system-df.js';
@@ -153,6 +154,7 @@ async function main(): Promise<void> {
   registerBuildRoutes(router, sup);
   registerRegistryRoutes(router, ctx);
   registerVolumeRoutes(router, ctx);
+  registerPluginRoutes(router);
   registerNetworkRoutes(router, ctx);
   registerArchiveRoutes(router, sup);
   registerSystemDfRoutes(router, sup);

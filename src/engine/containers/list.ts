@@ -57,7 +57,8 @@ function matches(c: ContainerRecord, filters: ReadonlyMap<string, readonly strin
     any('name', (v) => nameMatches(c.name, v)) &&
     any('status', (v) => c.state.Status === v) &&
     any('exited', (v) => !c.state.Running && c.state.Status === 'exited' && String(c.state.ExitCode) === v) &&
-    any('label', (v) => labelMatches(c.config.Labels, v)) &&
+    // dockerd: every label filter must match (AND); other keys match any of their values.
+    (filters.get('label') ?? []).every((v) => labelMatches(c.config.Labels, v)) &&
     any('ancestor', (v) => c.imageRef === v || c.imageId.startsWith(v) || c.imageId === `sha256:${v}` || ancestorIds.includes(c.imageId)) &&
     any('is-task', (v) => v === 'false') &&
     any('isolation', (v) => v === 'default' || v === '') &&

@@ -88,9 +88,10 @@ function eventMatches(e: EngineEvent, filters: Map<string, string[]>): boolean {
     any('event', (v) => v === e.Action || e.Action.startsWith(`${v}:`)) &&
     any('container', (v) => e.Type === 'container' && (e.Actor.ID.startsWith(v) || attrs['name'] === v)) &&
     any('image', (v) => attrs['image'] === v || e.Actor.ID === v || attrs['name'] === v) &&
-    any('label', (v) => {
-      const [k = '', val] = v.split('=', 2);
-      return val === undefined ? k in attrs : attrs[k] === val;
+    // dockerd: every label filter must match.
+    (filters.get('label') ?? []).every((v) => {
+      const eq = v.indexOf('=');
+      return eq < 0 ? v in attrs : attrs[v.slice(0, eq)] === v.slice(eq + 1);
     })
   );
 }
