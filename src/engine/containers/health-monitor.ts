@@ -110,7 +110,7 @@ function monitorContainer(sup: ContainerSupervisor, c: ContainerRecord, opts: { 
     if (stopped) return;
     // moby: during the start period of a container not yet healthy, probes come every StartInterval.
     const current = getContainerById(sup.ctx.db, c.id);
-    const wait = hc.StartInterval !== undefined && hc.StartInterval > 0 && inStartPeriod() && current?.state.Health?.Status === 'starting' ? startInterval : interval;
+    const wait = hc.StartInterval !== undefined && hc.StartInterval > 0 && inStartPeriod() && (current?.state.Health?.Status ?? 'starting') === 'starting' ? startInterval : interval; // the 'starting' state may not be written yet at the first schedule
     timer = setTimeout(() => void probe(), wait);
     timer.unref();
   };

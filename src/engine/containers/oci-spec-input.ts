@@ -57,6 +57,8 @@ export async function ociSpecFor(ctx: EngineContext, c: ContainerRecord): Promis
     user,
     tty: c.config.Tty,
     hostname: c.config.Hostname,
+    domainname: c.config.Domainname,
+    sysctls: (c.hostConfig['Sysctls'] as Record<string, string> | null | undefined) ?? {},
     init: c.hostConfig.Init === true,
     initPath: ctx.settings.initPath,
     networkNamespace: network,
@@ -66,7 +68,8 @@ export async function ociSpecFor(ctx: EngineContext, c: ContainerRecord): Promis
     cgroupNamespace: ns.cgroupNamespace,
     noShm: ns.noShm,
     cgroupV2,
-    cgroupParent: cgroupParentFor(ctx.settings.execRoot),
+    // HostConfig.CgroupParent (cgroupfs driver: an absolute path under each controller), else Berth's own parent.
+    cgroupParent: typeof c.hostConfig.CgroupParent === 'string' && c.hostConfig.CgroupParent !== '' ? `/${c.hostConfig.CgroupParent.replace(/^\/+|\/+$/g, '')}` : cgroupParentFor(ctx.settings.execRoot),
     hostLimits,
     etcFiles: { hosts: c.runtime.hostsPath, hostname: c.runtime.hostnamePath, resolvConf: c.runtime.resolvConfPath },
     readonlyRootfs: c.hostConfig.ReadonlyRootfs,

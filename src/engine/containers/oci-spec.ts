@@ -45,6 +45,8 @@ export interface OciSpecInput {
   /** HostConfig.ConsoleSize [height, width]: the TTY's size from the first instruction, no resize race. */
   readonly consoleSize?: { readonly height: number; readonly width: number };
   readonly hostname: string;
+  /** Config.Domainname (the UTS namespace's NIS domain name), as moby sets spec.Domainname. */
+  readonly domainname?: string;
   /** Run `initPath` (tini) as pid 1, mounted read-only at /sbin/docker-init. */
   readonly init?: boolean;
   readonly initPath?: string;
@@ -337,7 +339,8 @@ export function buildOciSpec(input: OciSpecInput): OciSpec {
     ...(ownUts ? { hostname: input.hostname } : {}),
     mounts,
     linux: {
-      ...(input.sysctls && Object.keys(input.sysctls).length > 0 ? { sysctl: { ...input.sysctls } } : {}),
+      // moby sets the NIS domain name as the kernel.domainname sysctl (runc 1.1 has no spec.domainname).
+      ...(sysctls(input, ownUts) ? { sysctl: sysctls(input, ownUts) } : {}),
       resources: { ...(input.resources ?? {}), devices: deviceRules },
       cgroupsPath: `${input.cgroupParent ?? '/berth'}/${input.id}`,
       namespaces,
@@ -348,4 +351,10 @@ export function buildOciSpec(input: OciSpecInput): OciSpec {
     },
   };
   return spec;
+}
+
+function sysctls(input: OciSpecInput, ownUts: boolean): Record<string, string> | undefined {
+  const out: Record<string, string> = { ...(input.sysctls ?? {}) };
+  if (ownUts && input.domainname) out['kernel.domainname'] = input.domainname;
+  return Object.keys(out).length > 0 ? out : undefined;
 }

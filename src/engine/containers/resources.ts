@@ -157,6 +157,19 @@ export async function adaptResources(h: HostConfig | ResourceFields): Promise<st
     warnings.push('Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.');
     r.BlkioWeight = 0;
   }
+  // Windows-only resources: moby's verifyPlatformContainerResources on Linux.
+  const w = r as ResourceFields & { CpuCount?: number; CpuPercent?: number; IOMaximumIOps?: number; IOMaximumBandwidth?: number };
+  if ((w.IOMaximumBandwidth ?? 0) !== 0 || (w.IOMaximumIOps ?? 0) !== 0) {
+    throw invalidArgument('Invalid QoS settings: linux does not support Maximum IO Bandwidth or Maximum IO IOps');
+  }
+  if ((w.CpuPercent ?? 0) > 0) {
+    warnings.push('linux does not support CPU percent. Percent discarded.');
+    w.CpuPercent = 0;
+  }
+  if ((w.CpuCount ?? 0) > 0) {
+    warnings.push('linux does not support CPU count. Count discarded.');
+    w.CpuCount = 0;
+  }
   for (const u of r.Ulimits ?? []) {
     if (u.Soft > u.Hard) throw invalidArgument(`ulimit soft limit must be less than or equal to hard limit: ${u.Soft} > ${u.Hard}`);
   }
