@@ -23,6 +23,7 @@ import { parseSecurityOpts } from '../security/security-opts.js';
 import { resolveContainerMounts } from '../volumes/resolve-mounts.js';
 import { removeAnonymousVolumes } from '../volumes/release-mounts.js';
 import { adaptResources } from './resources.js';
+import { validateLogConfig } from './log-config.js';
 import { validateUsernsHostConfig } from '../security/userns-remap.js';
 import { remapContainerFiles } from '../security/userns-container.js';
 import { defaultCgroupnsMode, validateNamespaceModes } from './namespace-modes.js';
@@ -49,6 +50,7 @@ export async function createContainer(sup: ContainerSupervisor, opts: CreateCont
   if (imageRef === '') throw invalidArgument('No image specified'); // wording of Docker's config validation
   const hostConfig = withHostConfigDefaults(opts.hostConfig, ctx.settings);
   validateHostConfig(hostConfig, ctx.settings.runtimeNames);
+  validateLogConfig(hostConfig.LogConfig);
   validateUsernsHostConfig(ctx.settings.userns, hostConfig);
   validateNamespaceModes(ctx.db, hostConfig, opts.config);
   warnings.push(...(await adaptResources(hostConfig)));
@@ -270,7 +272,11 @@ function withHostConfigDefaults(
     ...given,
     Binds: h.Binds ?? null,
     ContainerIDFile: h.ContainerIDFile ?? '',
-    LogConfig: h.LogConfig && h.LogConfig.Type !== '' ? h.LogConfig : { Type: settings.logDriver, Config: { ...settings.logOpts } },
+    // dockerd: an empty Type takes the daemon's driver, but a Config the client sent is kept.
+    LogConfig:
+      h.LogConfig && h.LogConfig.Type !== ''
+        ? { Type: h.LogConfig.Type, Config: { ...(h.LogConfig.Config ?? {}) } }
+        : { Type: settings.logDriver, Config: Object.keys(h.LogConfig?.Config ?? {}).length > 0 ? { ...h.LogConfig?.Config } : { ...settings.logOpts } },
     NetworkMode: h.NetworkMode === undefined || h.NetworkMode === '' || h.NetworkMode === 'default' ? 'bridge' : h.NetworkMode,
     PortBindings: h.PortBindings ?? null,
     RestartPolicy: { Name: restart.Name === '' ? 'no' : restart.Name, MaximumRetryCount: restart.MaximumRetryCount ?? 0 },

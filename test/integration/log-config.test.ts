@@ -1,0 +1,46 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import { loadBusybox, runCli, startBerthd, type BerthdHarness } from '../helpers/berthd-harness.js';
+
+// Texts from dockerd 20.10: an unknown driver and an unknown json-file option are 400s at create.
+describe('HostConfig.LogConfig is honoured or refused, never dropped', () => {
+  let h: BerthdHarness;
+  const docker = (args: string[]) => runCli('docker', args, { env: h.env, timeoutMs: 60_000 });
+  const containerDirs = async (): Promise<number> => (await readdir(`${h.dataRoot}/containers`).catch(() => [])).length;
+  before(async () => {
+    h = await startBerthd('log-config');
+    await loadBusybox(h);
+  });
+  after(async () => h?.stop());
+
+  test('--log-driver json-file (LogConfig.Type) is kept in inspect and docker logs reads it', async () => {
+    assert.equal((await docker(['run', '--name', 'lj', '--log-driver', 'json-file', 'busybox', 'echo', 'logged'])).code, 0);
+    assert.equal((await docker(['inspect', '-f', '{{.HostConfig.LogConfig.Type}}', 'lj'])).stdout.trim(), 'json-file');
+    assert.equal((await docker(['logs', 'lj'])).stdout, 'logged\n');
+    assert.equal((await docker(['rm', 'lj'])).code, 0);
+  });
+
+  test('an unknown --log-driver gets dockerd\'s plugin-not-found error and creates nothing', async () => {
+    const before = await containerDirs();
+    const r = await docker(['run', '--rm', '--log-driver', 'nosuch', 'busybox', 'true']);
+    assert.equal(r.code, 125);
+    assert.match(r.stderr, /error looking up logging plugin nosuch: plugin "nosuch" not found/);
+    assert.equal(await containerDirs(), before);
+  });
+
+  test('a driver Berth does not implement yet is refused, not accepted and ignored', async () => {
+    const r = await docker(['create', '--log-driver', 'syslog', 'busybox', 'true']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /logging driver "syslog" is not supported by berth yet/);
+  });
+
+  test('--log-opt (LogConfig.Config): an unknown option is dockerd\'s error; max-size is refused until rotation lands', async () => {
+    const unknown = await docker(['create', '--log-opt', 'foo=bar', 'busybox', 'true']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /unknown log opt 'foo' for json-file log driver/);
+    const size = await docker(['create', '--log-opt', 'max-size=1m', 'busybox', 'true']);
+    assert.equal(size.code, 1);
+    assert.match(size.stderr, /log opt 'max-size' of the json-file log driver is not supported by berth yet/);
+  });
+});
