@@ -1,3 +1,4 @@
+// Every `docker cp` into a container sends PUT /containers/{id}/archive with noOverwriteDirNonDir=true (the docker CLI always does).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';

