@@ -5,10 +5,8 @@ const LIFECYCLE = 'test/integration/containers-lifecycle.test.ts';
 const HEALTH = 'test/integration/health-check.test.ts';
 const FIELDS = 'test/integration/create-fields.test.ts';
 const VOLUMES = 'test/integration/volumes-mounts.test.ts';
-const ATTACH = 'test/integration/attach-start.test.ts';
 const BUILD = 'test/integration/build-classic.test.ts';
 const NET_USER = 'test/integration/network-user.test.ts';
-const NET_IPV6 = 'test/integration/network-ipv6.test.ts';
 const NET_LINK = 'test/integration/network-link.test.ts';
 const NET_BRIDGE = 'test/integration/network-bridge.test.ts';
 

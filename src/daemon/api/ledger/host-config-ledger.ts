@@ -2,7 +2,6 @@ import { ignoredAsDockerd, implemented, refused, type LedgerEntry } from './ledg
 
 const RESOURCES = 'test/integration/resources-limits.test.ts';
 const FIELDS = 'test/integration/create-fields.test.ts';
-const DEVICES = 'test/integration/create-devices.test.ts';
 const LIFECYCLE = 'test/integration/containers-lifecycle.test.ts';
 const VOLUMES = 'test/integration/volumes-mounts.test.ts';
 const SECURITY = 'test/integration/security-containers.test.ts';

@@ -1,6 +1,5 @@
 import { implemented, refused, type LedgerTable } from './ledger-types.js';
 
-const SHAPES = 'test/integration/api-version-shapes.test.ts';
 const EVENTS = 'test/integration/events-stream.test.ts';
 const AUTH = 'test/integration/registry-auth.test.ts';
 
