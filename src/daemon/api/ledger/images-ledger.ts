@@ -9,6 +9,7 @@ const PUSH_PULL = 'test/integration/registry-push-pull.test.ts';
 const AUTH = 'test/integration/registry-auth.test.ts';
 const COMMIT = 'test/integration/cp-commit-diff.test.ts';
 const FILTERS = 'test/integration/list-filters.test.ts';
+const commitBody = refused('invalid_argument', 'a config in the POST /commit body is not supported by berth yet; use changes (docker commit --change)');
 const notYet = (what: string) => refused('invalid_argument', `${what} is not supported by berth yet`);
 
 export const imagesLedger: LedgerTable = {
@@ -97,7 +98,8 @@ export const imagesLedger: LedgerTable = {
   'POST /images/load ?platform': notYet('platform on image load (API 1.48)'),
 
   'POST /commit': implemented(COMMIT, "'commit'"),
-  ...withPrefix('POST /commit body ', containerConfigFields),
+  // The commit body (a config merged over the container's in dockerd) is not applied yet: refuse it rather than drop it.
+  ...withPrefix('POST /commit body ', Object.fromEntries(Object.keys(containerConfigFields).map((k) => [k, commitBody]))),
   'POST /commit ?container': implemented(COMMIT, "'commit'"),
   'POST /commit ?repo': implemented(COMMIT, "'commit'"),
   'POST /commit ?tag': implemented(COMMIT, "'commit'"),
