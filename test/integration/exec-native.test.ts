@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { BerthClient } from '../../src/client/berth-client.js';
 import { parseHost } from '../../src/client/engine-host.js';
@@ -31,6 +32,28 @@ const CASES: readonly { name: string; flags: readonly string[] }[] = [
   { name: 'user-groups', flags: ['-u', '1000:1000', '--group-add', '10', '--group-add', '1234'] },
   { name: 'ulimit-oom', flags: ['--ulimit', 'nofile=512:1024', '--oom-score-adj', '300', '--cap-add', 'SYS_PTRACE'] },
 ];
+
+/**
+ * Whether the host's runc sets RLIMIT_NOFILE of an exec'd process racily:
+ * runc built with Go >= 1.19 and older than 1.1.13 applies it with prlimit
+ * while Go's runtime init in `runc init` raises the soft limit to the hard one
+ * (opencontainers/runc#4195, fixed by #4266). Debian 12's runc 1.1.5 (go1.19)
+ * is such a runc: through it dockerd's exec gets the same wrong soft limit.
+ */
+function runcNofileIsRacy(): boolean {
+  let out: string;
+  try {
+    out = execFileSync('runc', ['--version'], { encoding: 'utf8' });
+  } catch {
+    return false;
+  }
+  const v = /^runc version (\d+)\.(\d+)\.(\d+)/m.exec(out);
+  const go = /^go: go1\.(\d+)/m.exec(out);
+  if (!v || !go) return false;
+  const [major, minor, patch] = [Number(v[1]), Number(v[2]), Number(v[3])];
+  const fixed = major > 1 || minor > 1 || (minor === 1 && patch >= 13);
+  return !fixed && Number(go[1]) >= 19;
+}
 
 /** The comm of the parent of the (single) host process whose argv is exactly `argv`. */
 async function parentCommOf(argv: readonly string[]): Promise<string | undefined> {
@@ -71,15 +94,21 @@ for (const mode of ['native', 'runc'] as const) {
       await h?.stop();
     });
 
+    const nofileRacy = mode === 'runc' && runcNofileIsRacy();
     for (const c of CASES) {
-      test(`${c.name}: the exec'd process matches the container's init`, async () => {
+      test(`${c.name}: the exec'd process matches the container's init`, async (t) => {
         const name = `sec-${c.name}`;
         const r = await docker(['run', '-d', '--name', name, ...c.flags, 'busybox', 'sleep', '600']);
         assert.equal(r.code, 0, r.stderr);
         const probe = await docker(['exec', name, 'sh', '-c', PROBE]);
         assert.equal(probe.code, 0, probe.stderr);
-        const [self, init] = probe.stdout.split('===\n');
-        assert.ok(self && init && /CapBnd/.test(self), probe.stdout);
+        const [rawSelf, rawInit] = probe.stdout.split('===\n');
+        assert.ok(rawSelf && rawInit && /CapBnd/.test(rawSelf), probe.stdout);
+        // Through a runc with the NOFILE race the exec's soft nofile limit is runc's, not Berth's: compare the rest.
+        const withoutNofile = (s: string): string => s.replace(/^Max open files .*\n/m, '');
+        if (nofileRacy) t.diagnostic('runc sets the exec\'s RLIMIT_NOFILE racily (opencontainers/runc#4195): "Max open files" not compared');
+        const self = nofileRacy ? withoutNofile(rawSelf) : rawSelf;
+        const init = nofileRacy ? withoutNofile(rawInit) : rawInit;
         assert.equal(self, init);
         if (c.name === 'default') {
           assert.match(self, /^Seccomp:\s+2$/m);
@@ -92,7 +121,7 @@ for (const mode of ['native', 'runc'] as const) {
           assert.match(self, /^Uid:\s+1000\s+1000\s+1000\s+1000$/m);
           assert.match(self, /^Groups:.*\b10\b.*\b1234\b/m);
         }
-        if (c.name === 'ulimit-oom') assert.match(self, /^Max open files\s+512\s+1024/m);
+        if (c.name === 'ulimit-oom') assert.match(nofileRacy ? rawInit : rawSelf, /^Max open files\s+512\s+1024/m);
       });
     }
 
