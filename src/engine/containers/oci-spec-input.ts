@@ -9,6 +9,7 @@ import { resolveUser } from './user.js';
 import { limitToHostCapabilities } from './host-capabilities.js';
 import { cgroupParentFor } from './cgroup-parent.js';
 import { ociResources, specUlimits } from './resources.js';
+import { withBlkioDevices, type BlkioDeviceFields } from './blkio-devices.js';
 import { specMountsFor } from '../volumes/container-mounts.js';
 import { parseSecurityOpts } from '../security/security-opts.js';
 import { seccompFor } from '../security/seccomp-profile.js';
@@ -39,6 +40,13 @@ export async function ociSpecFor(ctx: EngineContext, c: ContainerRecord): Promis
     hostNetwork: c.runtime.effectiveNetworkMode === 'host',
     ...(remapped ? { shmOwner: remap.root } : {}),
   });
+  const hc = c.hostConfig as typeof c.hostConfig & {
+    Annotations?: Record<string, string> | null;
+    Sysctls?: Record<string, string> | null;
+    MaskedPaths?: string[] | null;
+    ReadonlyPaths?: string[] | null;
+    CgroupParent?: string;
+  };
   const security = parseSecurityOpts(c.hostConfig.SecurityOpt);
   const privileged = c.hostConfig.Privileged === true;
   const capabilities = effectiveCapabilities({ privileged, capAdd: c.hostConfig.CapAdd ?? [], capDrop: c.hostConfig.CapDrop ?? [] });
@@ -51,6 +59,11 @@ export async function ociSpecFor(ctx: EngineContext, c: ContainerRecord): Promis
     user,
     tty: c.config.Tty,
     hostname: c.config.Hostname,
+    domainname: c.config.Domainname,
+    ...(hc.Annotations ? { annotations: hc.Annotations } : {}),
+    ...(hc.Sysctls ? { sysctls: hc.Sysctls } : {}),
+    ...(Array.isArray(hc.MaskedPaths) ? { maskedPaths: hc.MaskedPaths } : {}),
+    ...(Array.isArray(hc.ReadonlyPaths) ? { readonlyPaths: hc.ReadonlyPaths } : {}),
     init: c.hostConfig.Init === true,
     initPath: ctx.settings.initPath,
     networkNamespace: network,
@@ -60,7 +73,7 @@ export async function ociSpecFor(ctx: EngineContext, c: ContainerRecord): Promis
     cgroupNamespace: ns.cgroupNamespace,
     noShm: ns.noShm,
     cgroupV2,
-    cgroupParent: cgroupParentFor(ctx.settings.execRoot),
+    cgroupParent: typeof hc.CgroupParent === 'string' && hc.CgroupParent !== '' ? hc.CgroupParent : cgroupParentFor(ctx.settings.execRoot),
     hostLimits,
     etcFiles: { hosts: c.runtime.hostsPath, hostname: c.runtime.hostnamePath, resolvConf: c.runtime.resolvConfPath },
     readonlyRootfs: c.hostConfig.ReadonlyRootfs,
@@ -69,7 +82,7 @@ export async function ociSpecFor(ctx: EngineContext, c: ContainerRecord): Promis
     capDrop: c.hostConfig.CapDrop ?? [],
     shmSize: c.hostConfig.ShmSize,
     oomScoreAdj: c.hostConfig.OomScoreAdj,
-    resources: ociResources(c.hostConfig),
+    resources: await withBlkioDevices(ociResources(c.hostConfig), c.hostConfig as BlkioDeviceFields),
     ulimits: specUlimits(c.hostConfig),
     mounts: [...(await specMountsFor(ctx, c)), ...(ns.shmMount ? [ns.shmMount] : [])],
     seccomp: seccompFor(security.seccomp, { privileged, capabilities }),
