@@ -29,6 +29,7 @@ import { handleStats } from './container-stats.js';
 import { topContainer } from '../../../engine/containers/top.js';
 import { formatTimestamp } from '../convert/timestamps.js';
 import { containerInspectShape } from '../compat/api-version-shapes.js';
+import { containerCreateFields } from '../compat/versioned-requests.js';
 
 export function registerContainerRoutes(router: Router, sup: ContainerSupervisor): void {
   router.post('/containers/create', async (ctx) => {
@@ -37,8 +38,11 @@ export function registerContainerRoutes(router: Router, sup: ContainerSupervisor
     const { HostConfig, NetworkingConfig, ...config } = body as Record<string, unknown> & { HostConfig?: unknown; NetworkingConfig?: unknown };
     checkShape(config, containerConfigShape);
     checkShape(HostConfig, hostConfigShape);
+    containerCreateFields(config, HostConfig as Record<string, unknown> | undefined, ctx.apiVersion);
+    const platform = ctx.query.get('platform') ?? '';
     const result = await createContainer(sup, {
       name: ctx.query.get('name') ?? undefined,
+      ...(platform !== '' ? { platform } : {}),
       config: config as Partial<ContainerConfig>,
       hostConfig: (HostConfig ?? {}) as Partial<HostConfig>,
       endpointsConfig: endpointsConfigOf(NetworkingConfig),
