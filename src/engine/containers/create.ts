@@ -24,6 +24,7 @@ import { resolveContainerMounts } from '../volumes/resolve-mounts.js';
 import { removeAnonymousVolumes } from '../volumes/release-mounts.js';
 import { adaptResources } from './resources.js';
 import { validateLogConfig } from './log-config.js';
+import { formatPlatform, parsePlatform } from '../../registry/client/manifest-types.js';
 import { validateUsernsHostConfig } from '../security/userns-remap.js';
 import { remapContainerFiles } from '../security/userns-container.js';
 import { defaultCgroupnsMode, validateNamespaceModes } from './namespace-modes.js';
@@ -35,6 +36,8 @@ export interface CreateContainerOptions {
   readonly hostConfig: Partial<HostConfig>;
   /** NetworkingConfig.EndpointsConfig, keyed by network name or id. */
   readonly endpointsConfig?: Readonly<Record<string, EndpointRequest>>;
+  /** ?platform (os/arch[/variant]): the local image must be of that platform. */
+  readonly platform?: string;
 }
 
 export interface CreateContainerResult {
@@ -55,6 +58,8 @@ export async function createContainer(sup: ContainerSupervisor, opts: CreateCont
   validateNamespaceModes(ctx.db, hostConfig, opts.config);
   warnings.push(...(await adaptResources(hostConfig)));
   const networkMode = effectiveNetworkMode(hostConfig.NetworkMode, ctx.settings.bridge, (ref) => findNetwork(ctx.db, ref) !== undefined);
+  // moby allocateNetwork: a container with Config.NetworkDisabled joins no network (its NetworkMode stays as sent).
+  if (opts.config.NetworkDisabled === true && (networkMode.mode === 'bridge' || networkMode.mode === 'bridge-as-none')) networkMode.mode = 'disabled';
   const endpoints = resolveEndpointConfigs(ctx, hostConfig.NetworkMode, networkMode.mode, opts.endpointsConfig ?? {});
   const macAddresses = requestedMacs(ctx.db, {
     networkMode: hostConfig.NetworkMode,
@@ -74,6 +79,14 @@ export async function createContainer(sup: ContainerSupervisor, opts: CreateCont
 
   const image = findImage(ctx, imageRef);
   if (!image) throw notFound(`No such image: ${imageRef}`);
+  if (opts.platform !== undefined) {
+    const want = parsePlatform(opts.platform);
+    const have = { os: image.config.os, architecture: image.config.architecture, ...(image.config.variant ? { variant: image.config.variant } : {}) };
+    if (want.os !== have.os || want.architecture !== have.architecture || (want.variant !== undefined && want.variant !== have.variant)) {
+      // dockerd 20.10 daemon/images GetImage: 404, so the docker CLI goes on to pull that platform.
+      throw notFound(`image with reference ${imageRef} was found but does not match the specified platform: wanted ${formatPlatform(want)}, actual: ${formatPlatform(have)}`);
+    }
+  }
   const config = mergeImageConfig(opts.config, image.config.config ?? {}, imageRef);
   if ((config.Entrypoint ?? []).length === 0 && (config.Cmd ?? []).length === 0) throw invalidArgument('No command specified'); // dockerd 20.10's text
   await checkStorageOpt(hostConfig['StorageOpt'] as Record<string, string> | null | undefined, ctx.settings.dataRoot);
@@ -193,6 +206,11 @@ function mergeImageConfig(user: Partial<ContainerConfig>, image: ImageRunConfig,
     OnBuild: image.OnBuild ?? null,
     Labels: { ...(image.Labels ?? {}), ...(user.Labels ?? {}) },
   };
+  // Stored as given (dockerd keeps them; ArgsEscaped and Shell mean nothing to a Linux container).
+  if (user.ArgsEscaped === true) config.ArgsEscaped = true;
+  if (user.NetworkDisabled === true) config.NetworkDisabled = true;
+  const shell = user.Shell !== undefined && user.Shell !== null && user.Shell.length > 0 ? user.Shell : image.Shell;
+  if (shell !== undefined && shell !== null && shell.length > 0) config.Shell = [...shell];
   const exposed = { ...(image.ExposedPorts ?? {}), ...(user.ExposedPorts ?? {}) };
   if (Object.keys(exposed).length > 0) config.ExposedPorts = exposed;
   const stopSignal = user.StopSignal ?? image.StopSignal;
@@ -306,8 +324,9 @@ function withHostConfigDefaults(
     ShmSize: h.ShmSize !== undefined && h.ShmSize > 0 ? h.ShmSize : 67108864,
     Runtime: h.Runtime !== undefined && h.Runtime !== '' ? h.Runtime : settings.defaultRuntime,
     Isolation: h.Isolation ?? '',
-    MaskedPaths: h.Privileged === true ? null : [...maskedPaths],
-    ReadonlyPaths: h.Privileged === true ? null : [...readonlyPaths],
+    // moby create: Docker's default lists only when the client sent none (a given list replaces them).
+    MaskedPaths: h.MaskedPaths ?? (h.Privileged === true ? null : [...maskedPaths]),
+    ReadonlyPaths: h.ReadonlyPaths ?? (h.Privileged === true ? null : [...readonlyPaths]),
   };
   const labelOpts = generatedLabelOpts(filled);
   if (labelOpts.length > 0) filled.SecurityOpt = [...(filled.SecurityOpt ?? []), ...labelOpts];
@@ -331,7 +350,8 @@ function generatedLabelOpts(h: HostConfig): string[] {
 
 function validateHostConfig(h: HostConfig, runtimes: readonly string[]): void {
   parseSecurityOpts(h.SecurityOpt); // Docker refuses a bad --security-opt at create
-  if (!runtimes.includes(h.Runtime)) throw invalidArgument(`unknown or invalid runtime name: ${h.Runtime}`);
+  if (!runtimes.includes(h.Runtime)) throw invalidArgument(`Unknown runtime specified ${h.Runtime}`); // dockerd verifyPlatformContainerSettings
+  if (h.OomScoreAdj < -1000 || h.OomScoreAdj > 1000) throw invalidArgument(`Invalid value ${h.OomScoreAdj}, range for oom score adj is [-1000, 1000]`);
   const policy = h.RestartPolicy.Name;
   if (!['no', 'always', 'unless-stopped', 'on-failure'].includes(policy)) {
     throw invalidArgument(`invalid restart policy: unknown policy '${policy}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`);

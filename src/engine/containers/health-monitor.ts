@@ -108,9 +108,10 @@ function monitorContainer(sup: ContainerSupervisor, c: ContainerRecord, opts: { 
   const inStartPeriod = (): boolean => Date.now() - Date.parse(startedAt) < startPeriod;
   const schedule = (): void => {
     if (stopped) return;
-    // moby: during the start period of a container not yet healthy, probes come every StartInterval.
+    // moby: during the start period of a container not yet healthy, probes come every StartInterval
+    // (no Health yet: the first schedule can run before the 'starting' state is written).
     const current = getContainerById(sup.ctx.db, c.id);
-    const wait = hc.StartInterval !== undefined && hc.StartInterval > 0 && inStartPeriod() && (current?.state.Health?.Status ?? 'starting') === 'starting' ? startInterval : interval; // the 'starting' state may not be written yet at the first schedule
+    const wait = hc.StartInterval !== undefined && hc.StartInterval > 0 && inStartPeriod() && (current?.state.Health?.Status ?? 'starting') === 'starting' ? startInterval : interval;
     timer = setTimeout(() => void probe(), wait);
     timer.unref();
   };

@@ -1,6 +1,7 @@
 import { invalidArgument, notFound } from '../../errors/engine-error.js';
 
-export type EffectiveNetworkMode = 'none' | 'host' | 'bridge' | 'bridge-as-none' | 'container';
+/** 'disabled': Config.NetworkDisabled on a bridge or user network — loopback only and no network attached, as dockerd does. */
+export type EffectiveNetworkMode = 'none' | 'host' | 'bridge' | 'bridge-as-none' | 'container' | 'disabled';
 
 /**
  * The network mode a container runs with. The default bridge needs the

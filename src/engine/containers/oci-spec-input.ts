@@ -9,6 +9,7 @@ import { resolveUser } from './user.js';
 import { limitToHostCapabilities } from './host-capabilities.js';
 import { cgroupParentFor } from './cgroup-parent.js';
 import { ociResources, specUlimits } from './resources.js';
+import { withBlkioDevices, type BlkioDeviceFields } from './blkio-devices.js';
 import { specMountsFor } from '../volumes/container-mounts.js';
 import { parseSecurityOpts } from '../security/security-opts.js';
 import { seccompFor } from '../security/seccomp-profile.js';
@@ -40,6 +41,13 @@ export async function ociSpecFor(ctx: EngineContext, c: ContainerRecord): Promis
     hostNetwork: c.runtime.effectiveNetworkMode === 'host',
     ...(remapped ? { shmOwner: remap.root } : {}),
   });
+  const hc = c.hostConfig as typeof c.hostConfig & {
+    Annotations?: Record<string, string> | null;
+    Sysctls?: Record<string, string> | null;
+    MaskedPaths?: string[] | null;
+    ReadonlyPaths?: string[] | null;
+    CgroupParent?: string;
+  };
   const security = parseSecurityOpts(c.hostConfig.SecurityOpt);
   const privileged = c.hostConfig.Privileged === true;
   const capabilities = effectiveCapabilities({ privileged, capAdd: c.hostConfig.CapAdd ?? [], capDrop: c.hostConfig.CapDrop ?? [] });
@@ -58,7 +66,10 @@ export async function ociSpecFor(ctx: EngineContext, c: ContainerRecord): Promis
     tty: c.config.Tty,
     hostname: c.config.Hostname,
     domainname: c.config.Domainname,
-    sysctls: (c.hostConfig['Sysctls'] as Record<string, string> | null | undefined) ?? {},
+    ...(hc.Annotations ? { annotations: hc.Annotations } : {}),
+    ...(hc.Sysctls ? { sysctls: hc.Sysctls } : {}),
+    ...(Array.isArray(hc.MaskedPaths) ? { maskedPaths: hc.MaskedPaths } : {}),
+    ...(Array.isArray(hc.ReadonlyPaths) ? { readonlyPaths: hc.ReadonlyPaths } : {}),
     init: c.hostConfig.Init === true,
     initPath: ctx.settings.initPath,
     networkNamespace: network,
@@ -69,7 +80,7 @@ export async function ociSpecFor(ctx: EngineContext, c: ContainerRecord): Promis
     noShm: ns.noShm,
     cgroupV2,
     // HostConfig.CgroupParent (cgroupfs driver: an absolute path under each controller), else Berth's own parent.
-    cgroupParent: typeof c.hostConfig.CgroupParent === 'string' && c.hostConfig.CgroupParent !== '' ? `/${c.hostConfig.CgroupParent.replace(/^\/+|\/+$/g, '')}` : cgroupParentFor(ctx.settings.execRoot),
+    cgroupParent: typeof hc.CgroupParent === 'string' && hc.CgroupParent !== '' ? `/${hc.CgroupParent.replace(/^\/+|\/+$/g, '')}` : cgroupParentFor(ctx.settings.execRoot),
     hostLimits,
     etcFiles: { hosts: c.runtime.hostsPath, hostname: c.runtime.hostnamePath, resolvConf: c.runtime.resolvConfPath },
     readonlyRootfs: c.hostConfig.ReadonlyRootfs,
@@ -81,7 +92,7 @@ export async function ociSpecFor(ctx: EngineContext, c: ContainerRecord): Promis
     capDrop: c.hostConfig.CapDrop ?? [],
     shmSize: c.hostConfig.ShmSize,
     oomScoreAdj: c.hostConfig.OomScoreAdj,
-    resources: ociResources(c.hostConfig),
+    resources: await withBlkioDevices(ociResources(c.hostConfig), c.hostConfig as BlkioDeviceFields),
     ulimits: specUlimits(c.hostConfig),
     mounts: [...(await specMountsFor(ctx, c)), ...(ns.shmMount ? [ns.shmMount] : [])],
     seccomp: seccompFor(security.seccomp, { privileged, capabilities }),

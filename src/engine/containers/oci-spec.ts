@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { invalidArgument } from '../../errors/engine-error.js';
 import type { HostLimits } from '../../runtime/host-limits.js';
 import type { OciCapabilities, OciDevice, OciDeviceCgroupRule, OciMount, OciNamespace, OciResources, OciRlimit, OciSeccomp, OciSpec } from '../../runtime/oci-spec-types.js';
@@ -45,8 +46,13 @@ export interface OciSpecInput {
   /** HostConfig.ConsoleSize [height, width]: the TTY's size from the first instruction, no resize race. */
   readonly consoleSize?: { readonly height: number; readonly width: number };
   readonly hostname: string;
-  /** Config.Domainname (the UTS namespace's NIS domain name), as moby sets spec.Domainname. */
+  /** Config.Domainname, set in the container's own UTS namespace. */
   readonly domainname?: string;
+  /** HostConfig.Annotations: copied into the spec's annotations for the runtime. */
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** HostConfig.MaskedPaths / ReadonlyPaths as stored (create fills Docker's defaults when they were not given). */
+  readonly maskedPaths?: readonly string[];
+  readonly readonlyPaths?: readonly string[];
   /** Run `initPath` (tini) as pid 1, mounted read-only at /sbin/docker-init. */
   readonly init?: boolean;
   readonly initPath?: string;
@@ -338,15 +344,21 @@ export function buildOciSpec(input: OciSpecInput): OciSpec {
     root: { path: input.rootfsPath, readonly: input.readonlyRootfs ?? false },
     ...(ownUts ? { hostname: input.hostname } : {}),
     mounts,
+    ...(input.annotations && Object.keys(input.annotations).length > 0 ? { annotations: { ...input.annotations } } : {}),
     linux: {
       // moby sets the NIS domain name as the kernel.domainname sysctl (runc 1.1 has no spec.domainname).
       ...(sysctls(input, ownUts) ? { sysctl: sysctls(input, ownUts) } : {}),
       resources: { ...(input.resources ?? {}), devices: deviceRules },
-      cgroupsPath: `${input.cgroupParent ?? '/berth'}/${input.id}`,
+      cgroupsPath: posix.join(input.cgroupParent ?? '/berth', input.id),
       namespaces,
       devices,
       // On cgroup v1 runc leaves the tmpfs holding the controller mounts writable; Docker's containers see it read-only.
-      ...(privileged ? {} : { maskedPaths: [...maskedPaths], readonlyPaths: [...readonlyPaths, ...(input.cgroupV2 ? [] : ['/sys/fs/cgroup'])] }),
+      ...(privileged
+        ? {}
+        : {
+            maskedPaths: [...(input.maskedPaths ?? maskedPaths)],
+            readonlyPaths: [...(input.readonlyPaths ?? readonlyPaths), ...(input.cgroupV2 ? [] : ['/sys/fs/cgroup'])],
+          }),
       ...(input.seccomp ? { seccomp: input.seccomp } : {}),
     },
   };

@@ -23,6 +23,9 @@ export interface ResourceFields {
   CpusetMems?: string;
   PidsLimit?: number | null;
   BlkioWeight?: number;
+  BlkioWeightDevice?: { Path: string; Weight: number }[] | null;
+  KernelMemory?: number;
+  CpuPercent?: number;
   Ulimits?: { Name: string; Soft: number; Hard: number }[] | null;
 }
 
@@ -36,6 +39,7 @@ interface CgroupSupport {
   blkioWeight: boolean;
   /** RT group scheduling: cgroup v1 cpu.rt_runtime_us (moby sysinfo CPURealtime; never on v2). */
   cpuRealtime: boolean;
+  blkioWeightDevice: boolean;
   cpus: number;
   cpuset: string;
   mems: string;
@@ -55,6 +59,7 @@ async function probe(): Promise<CgroupSupport> {
       swap: await exists('/sys/fs/cgroup/memory.swap.max').then((x) => x || exists('/sys/fs/cgroup/init.scope/memory.swap.max')),
       blkioWeight: true,
       cpuRealtime: false,
+      blkioWeightDevice: true,
       cpus: availableParallelism(),
       cpuset: (await read('/sys/fs/cgroup/cpuset.cpus.effective')) || `0-${availableParallelism() - 1}`,
       mems: (await read('/sys/fs/cgroup/cpuset.mems.effective')) || '0',
@@ -65,6 +70,8 @@ async function probe(): Promise<CgroupSupport> {
     // The weight file lives in child cgroups (CFQ's blkio.weight or BFQ's blkio.bfq.weight), not in the root.
     blkioWeight: (await exists('/sys/fs/cgroup/blkio/blkio.weight')) || (await exists('/sys/fs/cgroup/blkio/blkio.bfq.io_serviced')),
     cpuRealtime: (await exists('/sys/fs/cgroup/cpu/cpu.rt_period_us')) && (await exists('/sys/fs/cgroup/cpu/cpu.rt_runtime_us')),
+    // moby sysinfo: per-device weights need CFQ's blkio.weight_device (absent with blk-mq schedulers).
+    blkioWeightDevice: await exists('/sys/fs/cgroup/blkio/blkio.weight_device'),
     cpus: availableParallelism(),
     cpuset: (await read('/sys/fs/cgroup/cpuset/cpuset.effective_cpus')) || (await read('/sys/fs/cgroup/cpuset/cpuset.cpus')) || `0-${availableParallelism() - 1}`,
     mems: (await read('/sys/fs/cgroup/cpuset/cpuset.effective_mems')) || (await read('/sys/fs/cgroup/cpuset/cpuset.mems')) || '0',
@@ -115,6 +122,10 @@ export async function adaptResources(h: HostConfig | ResourceFields): Promise<st
   if (swappiness !== undefined && swappiness !== null && swappiness !== -1 && (swappiness < 0 || swappiness > 100)) {
     throw invalidArgument(`Invalid value: ${swappiness}, valid memory swappiness range is 0-100`);
   }
+  const kernelMemory = r.KernelMemory ?? 0;
+  if (kernelMemory > 0 && kernelMemory < MIN_MEMORY) throw invalidArgument('Minimum kernel memory limit allowed is 6MB');
+  // dockerd 20.10 verifyPlatformContainerResources (the API router zeroes the field from API 1.42 on).
+  if (kernelMemory > 0) warnings.push('Specifying a kernel memory limit is deprecated and will be removed in a future release.');
   if (r.OomKillDisable === true && memory === 0) {
     warnings.push('OOM killer is disabled for the container, but no memory limit is set, this can result in the system running out of resources.');
   }
@@ -157,18 +168,14 @@ export async function adaptResources(h: HostConfig | ResourceFields): Promise<st
     warnings.push('Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.');
     r.BlkioWeight = 0;
   }
-  // Windows-only resources: moby's verifyPlatformContainerResources on Linux.
-  const w = r as ResourceFields & { CpuCount?: number; CpuPercent?: number; IOMaximumIOps?: number; IOMaximumBandwidth?: number };
-  if ((w.IOMaximumBandwidth ?? 0) !== 0 || (w.IOMaximumIOps ?? 0) !== 0) {
-    throw invalidArgument('Invalid QoS settings: linux does not support Maximum IO Bandwidth or Maximum IO IOps');
+  if ((r.BlkioWeightDevice ?? []).length > 0 && !host.blkioWeightDevice) {
+    warnings.push('Your kernel does not support Block I/O weight_device or the cgroup is not mounted. Weight-device discarded.');
+    r.BlkioWeightDevice = [];
   }
-  if ((w.CpuPercent ?? 0) > 0) {
+  // Windows-only; dockerd on Linux discards it with this warning (CpuCount it stores silently).
+  if ((r.CpuPercent ?? 0) > 0) {
     warnings.push('linux does not support CPU percent. Percent discarded.');
-    w.CpuPercent = 0;
-  }
-  if ((w.CpuCount ?? 0) > 0) {
-    warnings.push('linux does not support CPU count. Count discarded.');
-    w.CpuCount = 0;
+    r.CpuPercent = 0;
   }
   for (const u of r.Ulimits ?? []) {
     if (u.Soft > u.Hard) throw invalidArgument(`ulimit soft limit must be less than or equal to hard limit: ${u.Soft} > ${u.Hard}`);

@@ -51,7 +51,9 @@ export async function runContainerProcess(sup: ContainerSupervisor, c: Container
     if (ctx.settings.userns) await chownDirForRemap(c.runtime.bundleDir, ctx.settings.userns);
     await mountRootfs(ctx, c);
     await connectContainerNetwork(ctx, c);
-    const spec = await ociSpecFor(ctx, c);
+    const spec = await ociSpecFor(ctx, c).catch((err: unknown) => {
+      throw new SpecFailure(err);
+    });
     await writeFile(`${c.runtime.bundleDir}/config.json`, JSON.stringify(spec));
     // A runtime record can only be left over after a crash; probing costs a runc start, so only delete what exists.
     if (await runtime.hasRecord(c.id)) await runtime.delete(c.id, { force: true });
@@ -91,12 +93,22 @@ export async function runContainerProcess(sup: ContainerSupervisor, c: Container
     await unmountRootfs(c).catch(() => undefined);
     await releaseShm(c).catch(() => undefined);
     sup.endAttachSinks(c.id);
-    const failure = startFailure(err);
+    const failure = err instanceof SpecFailure ? specFailure(err.cause) : startFailure(err);
     c.state = { ...c.state, Running: false, Pid: 0, Error: failure.message, ExitCode: failure.exitCode };
     saveContainerState(ctx.db, c);
     throw failure.error;
   }
   ctx.events.publish('container', 'start', c.id, { image: c.imageRef, name: c.name, ...c.config.Labels });
+}
+
+/** An error while building config.json (moby createSpec): it reaches the client as it is, not as a runtime failure. */
+class SpecFailure {
+  constructor(readonly cause: unknown) {}
+}
+
+function specFailure(err: unknown): { error: Error; message: string; exitCode: number } {
+  const error = err instanceof Error ? err : new EngineError('internal', String(err));
+  return { error, message: error.message, exitCode: 128 };
 }
 
 /** Docker's translation of runtime start errors: 127 for a missing command, 126 for one it cannot run. */

@@ -13,3 +13,17 @@ export function volumePruneFilters(filters: Map<string, string[]>, version: stri
   if (!lessThan(version, '1.42') || filters.has('all')) return filters;
   return new Map([...filters, ['all', ['true']]]);
 }
+
+/**
+ * POST /containers/create: fields an older or newer API version does not
+ * have are dropped before the engine sees them (moby postContainersCreate):
+ * Healthcheck.StartInterval before 1.44, HostConfig.Annotations before 1.43,
+ * HostConfig.KernelMemory from 1.42 on (removed; ignored there).
+ */
+export function containerCreateFields(config: Record<string, unknown>, hostConfig: Record<string, unknown> | undefined, version: string): void {
+  const health = config['Healthcheck'];
+  if (lessThan(version, '1.44') && typeof health === 'object' && health !== null) delete (health as Record<string, unknown>)['StartInterval'];
+  if (hostConfig === undefined) return;
+  if (lessThan(version, '1.43')) delete hostConfig['Annotations'];
+  if (!lessThan(version, '1.42')) delete hostConfig['KernelMemory'];
+}

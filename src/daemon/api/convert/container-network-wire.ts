@@ -3,7 +3,7 @@ import type { ContainerRecord, ContainerEndpointFacts } from '../../../engine/co
 /** The network name Docker shows for a container's mode ('container:' modes show none). */
 export function containerNetworkNames(c: ContainerRecord): string[] {
   const mode = c.runtime.effectiveNetworkMode;
-  if (mode === 'container') return [];
+  if (mode === 'container' || mode === 'disabled') return [];
   if (mode === 'host') return ['host'];
   if (mode === 'none' || mode === 'bridge-as-none') return [mode === 'none' ? 'none' : 'bridge'];
   const requested = c.hostConfig.NetworkMode === 'default' ? 'bridge' : c.hostConfig.NetworkMode;

@@ -58,10 +58,11 @@ export const resourceFields: Readonly<Record<string, LedgerEntry>> = {
   'Ulimits[].Name': implemented(RESOURCES, '--ulimit'),
   'Ulimits[].Soft': implemented(RESOURCES, '--ulimit'),
   'Ulimits[].Hard': implemented(RESOURCES, '--ulimit'),
-  CpuCount: implemented(FIELDS, 'CpuCount'),
+  CpuCount: ignoredAsDockerd('Windows-only: dockerd on Linux stores it (inspect shows it) and applies nothing, without a warning'),
   CpuPercent: implemented(FIELDS, 'CpuPercent'),
-  IOMaximumIOps: implemented(FIELDS, 'IOMaximumIOps'),
-  IOMaximumBandwidth: implemented(FIELDS, 'IOMaximumBandwidth'),
+  // dockerd 20.10 answers these with a plain (500) error from verifyPlatformContainerResources.
+  IOMaximumIOps: refused('internal', 'Invalid QoS settings: linux does not support configuration of maximum IOPs'),
+  IOMaximumBandwidth: refused('internal', 'Invalid QoS settings: linux does not support configuration of maximum bandwidth'),
 };
 
 /** The rest of HostConfig (POST /containers/create only). */

@@ -30,6 +30,7 @@ import { topContainer } from '../../../engine/containers/top.js';
 import { formatTimestamp } from '../convert/timestamps.js';
 import { containerInspectShape, containerSummaryShape } from '../compat/api-version-shapes.js';
 import { migrateMacAddress } from '../compat/mac-address-bc.js';
+import { containerCreateFields } from '../compat/versioned-requests.js';
 
 /** How long logs waits for its first entry before sending the response head without it. */
 const FIRST_ENTRY_WAIT_MS = 100;
@@ -41,11 +42,14 @@ export function registerContainerRoutes(router: Router, sup: ContainerSupervisor
     const { HostConfig, NetworkingConfig, ...config } = body as Record<string, unknown> & { HostConfig?: unknown; NetworkingConfig?: unknown };
     checkShape(config, containerConfigShape);
     checkShape(HostConfig, hostConfigShape);
+    containerCreateFields(config, HostConfig as Record<string, unknown> | undefined, ctx.apiVersion);
+    const platform = ctx.query.get('platform') ?? '';
     const endpointsConfig = endpointsConfigOf(NetworkingConfig);
     const networkMode = (HostConfig as { NetworkMode?: unknown } | null | undefined)?.NetworkMode;
     const macWarning = migrateMacAddress(config, typeof networkMode === 'string' ? networkMode : '', endpointsConfig, ctx.apiVersion);
     const result = await createContainer(sup, {
       name: ctx.query.get('name') ?? undefined,
+      ...(platform !== '' ? { platform } : {}),
       config: config as Partial<ContainerConfig>,
       hostConfig: (HostConfig ?? {}) as Partial<HostConfig>,
       endpointsConfig,
