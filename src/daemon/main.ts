@@ -42,6 +42,7 @@ import { registerPluginRoutes } from './api/router/plugins.js';
 import { registerNetworkRoutes } from './api/router/networks.js';
 import { registerArchiveRoutes } from './api/router/archive.js';
 import { registerSystemDfRoutes } from './api/router/system-df.js';
+import { claimHostOwnership } from './host-ownership.js';
 import { removeOrphanLayers } from '../engine/images/orphan-layers.js';
 
 /** The composition root: reads flags and env, wires implementations, owns signals. */
@@ -70,6 +71,8 @@ async function main(): Promise<void> {
   const log = createLogger(config.debug ? 'debug' : config.logLevel === 'fatal' ? 'error' : config.logLevel, (line) => process.stderr.write(line));
   await mkdir(config.dataRoot, { recursive: true, mode: 0o711 });
   await mkdir(config.execRoot, { recursive: true, mode: 0o700 });
+  // Before anything is read, flushed or made: a second daemon on the same roots or bridge stops here.
+  const ownership = claimHostOwnership(config);
   await claimPidfile(config.pidfile);
   const userns = await resolveUsernsRemap(config.usernsRemap);
   if (config.usernsRemap !== undefined && config.usernsRemap !== '' && !userns) log.warn('User namespaces: root cannot be remapped with itself; user namespaces are OFF');
@@ -176,6 +179,7 @@ async function main(): Promise<void> {
     ctx.db.close();
     for (const host of config.hosts) if (host.startsWith('unix://')) await rm(host.slice('unix://'.length), { force: true });
     await rm(config.pidfile, { force: true });
+    ownership.release();
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -25,6 +25,7 @@ const cLsetxattr = libc.func('int lsetxattr(const char *path, const char *name, 
 const cLgetxattr = libc.func('intptr_t lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)');
 const cLlistxattr = libc.func('intptr_t llistxattr(const char *path, _Out_ void *list, size_t size)');
 const cStrerror = libc.func('const char *strerror(int errnum)');
+const cFlock = libc.func('int flock(int fd, int operation)');
 
 const errnoNames = new Map<number, string>(Object.entries(constants.errno).map(([name, n]) => [n, name]));
 
@@ -98,4 +99,15 @@ export function lgetxattr(path: string, name: string): Buffer | undefined {
     if (errno === constants.errno.ERANGE && size < 1 << 20) continue;
     throw new SyscallError('lgetxattr', errno, errnoNames.get(errno) ?? `E${errno}`, path);
   }
+}
+
+export const LOCK_EX = 2;
+export const LOCK_NB = 4;
+
+/** flock(2) on an open descriptor; false when LOCK_NB was given and another open file holds the lock (EWOULDBLOCK). */
+export function flock(fd: number, operation: number, path: string): boolean {
+  if (Number(cFlock(fd, operation)) === 0) return true;
+  const errno = koffi.errno();
+  if (errno === constants.errno.EWOULDBLOCK) return false;
+  throw new SyscallError('flock', errno, errnoNames.get(errno) ?? `E${errno}`, path);
 }

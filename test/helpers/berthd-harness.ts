@@ -330,6 +330,8 @@ async function cleanupRoot(root: string, facts: RootFacts): Promise<void> {
   if (facts.bridge !== 'none' && /^bt[0-9a-f]{4}$/.test(facts.bridge)) {
     await run('ip', ['link', 'delete', facts.bridge]);
     await removeDaemonChains(facts.bridge);
+    // The daemon's owner record of its bridge (src/daemon/host-ownership.ts), left when it was killed.
+    await rm(`/run/lock/berth/bridge-${facts.bridge}.lock`, { force: true });
   }
   if (facts.mounted) {
     for (let i = 0; i < 10 && (await mountsUnder(root)).includes(root); i++) {
