@@ -1,5 +1,4 @@
 import { once } from 'node:events';
-import { chmod, link, lchown, lstat, lutimes, mkdir, open, readlink, rm, symlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
@@ -11,6 +10,7 @@ import { Sha256Digester } from '../lib/digest.js';
 import { hostGid, hostUid, remappedRoot, type IdMapping } from '../lib/id-mapping.js';
 import { S_IFBLK, S_IFCHR, S_IFIFO, lsetxattr, makedev, mknod } from '../lib/syscalls.js';
 import { decompressStream } from './decompress.js';
+import { asyncLayerFs, type LayerFs } from './layer-fs.js';
 import { rawPaxOf } from './tar-raw-pax.js';
 
 const WHITEOUT_PREFIX = '.wh.';
@@ -47,7 +47,7 @@ async function applyLayerUnchecked(source: Readable, destDir: string, options: A
   const { stream } = await decompressStream(source);
   const digester = new Sha256Digester();
   const extract = tar.extract();
-  const state: ApplyState = { root: destDir, size: 0, dirTimes: [], dirs: new Map(), ...(options.idMap ? { idMap: options.idMap } : {}) };
+  const state: ApplyState = { root: destDir, fs: options.fs ?? asyncLayerFs, size: 0, dirTimes: [], dirs: new Map(), ...(options.idMap ? { idMap: options.idMap } : {}) };
 
   const entriesDone = new Promise<void>((resolve, reject) => {
     extract.on('entry', (header, entry, next) => {
@@ -82,17 +82,20 @@ async function applyLayerUnchecked(source: Readable, destDir: string, options: A
   };
   await Promise.all([pump(), entriesDone]);
   // Directory times last: writing children changes a directory's mtime.
-  for (const d of state.dirTimes.reverse()) await utimes(d.path, d.atime, d.mtime);
+  for (const d of state.dirTimes.reverse()) await state.fs.utimes(d.path, d.atime, d.mtime);
   return { size: state.size, diffId: digester.digest() };
 }
 
 export interface ApplyLayerOptions {
   /** userns-remap: entries' owners are shifted to the host side of this mapping. */
   readonly idMap?: IdMapping;
+  /** How file-system calls are made (default: on libuv's pool; see layer-fs.ts). */
+  readonly fs?: LayerFs;
 }
 
 interface ApplyState {
   readonly root: string;
+  readonly fs: LayerFs;
   readonly idMap?: IdMapping;
   size: number;
   readonly dirTimes: { path: string; atime: Date; mtime: Date }[];
@@ -107,7 +110,7 @@ interface ApplyState {
 /** The resolved parent directory of an entry, from the cache or by walking (see ApplyState.dirs). */
 async function parentDir(state: ApplyState, comps: readonly string[]): Promise<string> {
   const owner = state.idMap ? remappedRoot(state.idMap) : undefined;
-  if (!state.dirs) return resolveDirInRoot(state.root, comps.slice(0, -1), true, owner);
+  if (!state.dirs) return resolveDirInRoot(state.root, comps.slice(0, -1), true, owner, state.fs);
   const key = comps.slice(0, -1).join('/');
   const hit = state.dirs.get(key);
   if (hit !== undefined) return hit;
@@ -117,18 +120,18 @@ async function parentDir(state: ApplyState, comps: readonly string[]): Promise<s
   if (up !== undefined && last !== undefined) {
     // one more level below a known directory: a plain directory (or a missing one) needs no walk
     const p = join(up, last);
-    const st = await lstat(p).catch((err: NodeJS.ErrnoException) => {
+    const st = await state.fs.lstat(p).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return undefined;
       throw err;
     });
     if (st?.isDirectory()) dir = p;
     else if (!st) {
-      await mkdir(p, { mode: 0o755 });
-      if (owner) await lchown(p, owner.uid, owner.gid);
+      await state.fs.mkdir(p, 0o755);
+      if (owner) await state.fs.lchown(p, owner.uid, owner.gid);
       dir = p;
     }
   }
-  dir ??= await resolveDirInRoot(state.root, comps.slice(0, -1), true, owner);
+  dir ??= await resolveDirInRoot(state.root, comps.slice(0, -1), true, owner, state.fs);
   state.dirs.set(key, dir);
   return dir;
 }
@@ -147,7 +150,7 @@ export function entryComponents(name: string): string[] {
  * directories are created when `create` (owned by `owner` when given);
  * returns the real directory path.
  */
-export async function resolveDirInRoot(root: string, components: readonly string[], create: boolean, owner?: { uid: number; gid: number }): Promise<string> {
+export async function resolveDirInRoot(root: string, components: readonly string[], create: boolean, owner?: { uid: number; gid: number }, fs: LayerFs = asyncLayerFs): Promise<string> {
   const todo = [...components];
   const cur: string[] = [];
   let hops = 0;
@@ -161,17 +164,17 @@ export async function resolveDirInRoot(root: string, components: readonly string
     const p = join(root, ...cur, c);
     let st;
     try {
-      st = await lstat(p);
+      st = await fs.lstat(p);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !create) throw err;
-      await mkdir(p, { mode: 0o755 });
-      if (owner) await lchown(p, owner.uid, owner.gid);
+      await fs.mkdir(p, 0o755);
+      if (owner) await fs.lchown(p, owner.uid, owner.gid);
       cur.push(c);
       continue;
     }
     if (st.isSymbolicLink()) {
       if (++hops > MAX_SYMLINK_HOPS) throw invalidArgument(`invalid layer: too many levels of symbolic links at ${JSON.stringify(c)}`);
-      const target = await readlink(p);
+      const target = await fs.readlink(p);
       if (target.startsWith('/')) cur.length = 0;
       todo.unshift(...target.split('/'));
       continue;
@@ -182,17 +185,17 @@ export async function resolveDirInRoot(root: string, components: readonly string
   return join(root, ...cur);
 }
 
-async function removeExisting(path: string, keepDir: boolean, state?: ApplyState): Promise<void> {
+async function removeExisting(path: string, keepDir: boolean, state: ApplyState): Promise<void> {
   let st;
   try {
-    st = await lstat(path);
+    st = await state.fs.lstat(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw err;
   }
   if (keepDir && st.isDirectory()) return;
-  if (st.isDirectory() || st.isSymbolicLink()) state?.dirs?.clear();
-  await rm(path, { recursive: true, force: true });
+  if (st.isDirectory() || st.isSymbolicLink()) state.dirs?.clear();
+  await state.fs.rm(path);
 }
 
 async function applyEntry(state: ApplyState, header: TarHeader, entry: TarEntry): Promise<void> {
@@ -222,13 +225,13 @@ async function applyEntry(state: ApplyState, header: TarHeader, entry: TarEntry)
   switch (header.type) {
     case 'directory':
       await removeExisting(path, true, state);
-      if (base !== undefined) await mkdir(path, { mode: 0o700 }).catch(ignoreExists);
+      if (base !== undefined) await state.fs.mkdir(path, 0o700).catch(ignoreExists);
       break;
     case 'file':
     case 'contiguous-file': {
       if (base === undefined) throw invalidArgument('invalid layer: a file entry names the layer root');
       await removeExisting(path, false, state);
-      const fh = await open(path, 'wx', 0o600);
+      const fh = await state.fs.createFile(path, 0o600);
       try {
         for await (const chunk of entry as AsyncIterable<Buffer>) {
           await fh.write(chunk);
@@ -242,19 +245,19 @@ async function applyEntry(state: ApplyState, header: TarHeader, entry: TarEntry)
     case 'symlink':
       if (base === undefined) throw invalidArgument('invalid layer: a symlink entry names the layer root');
       await removeExisting(path, false, state);
-      await symlink(header.linkname ?? '', path);
+      await state.fs.symlink(header.linkname ?? '', path);
       break;
     case 'link': {
       if (base === undefined) throw invalidArgument('invalid layer: a hardlink entry names the layer root');
       const targetComps = entryComponents(header.linkname ?? '');
       const targetBase = targetComps[targetComps.length - 1];
       if (targetBase === undefined) throw invalidArgument(`invalid layer: bad hardlink target for ${JSON.stringify(header.name)}`);
-      const targetParent = await resolveDirInRoot(state.root, targetComps.slice(0, -1), false);
+      const targetParent = await resolveDirInRoot(state.root, targetComps.slice(0, -1), false, undefined, state.fs);
       const target = join(targetParent, targetBase);
-      const st = await lstat(target);
+      const st = await state.fs.lstat(target);
       if (st.isDirectory()) throw invalidArgument(`invalid layer: hardlink ${JSON.stringify(header.name)} to a directory`);
       await removeExisting(path, false, state);
-      await link(target, path);
+      await state.fs.link(target, path);
       entry.resume();
       return; // a hard link shares the target's metadata
     }
@@ -285,8 +288,8 @@ async function applyMetadata(state: ApplyState, path: string, header: TarHeader,
   const paxGid = header.pax ? Number((header.pax as Record<string, string>)['gid']) : NaN;
   const uid = Number.isInteger(paxUid) ? paxUid : header.uid;
   const gid = Number.isInteger(paxGid) ? paxGid : header.gid;
-  await lchown(path, state.idMap ? hostUid(state.idMap, uid) : uid, state.idMap ? hostGid(state.idMap, gid) : gid);
-  if (!isLink) await chmod(path, mode);
+  await state.fs.lchown(path, state.idMap ? hostUid(state.idMap, uid) : uid, state.idMap ? hostGid(state.idMap, gid) : gid);
+  if (!isLink) await state.fs.chmod(path, mode);
   for (const [name, value] of xattrsOf(header)) {
     // overlay's own attributes (redirect, metacopy, opaque) must not come from layer content.
     if (name.startsWith('trusted.overlay.')) continue;
@@ -295,8 +298,8 @@ async function applyMetadata(state: ApplyState, path: string, header: TarHeader,
   const mtime = readPaxTime(header, 'mtime') ?? header.mtime;
   const atime = readPaxTime(header, 'atime') ?? mtime;
   if (header.type === 'directory') state.dirTimes.push({ path, atime, mtime });
-  else if (isLink) await lutimes(path, atime, mtime);
-  else await utimes(path, atime, mtime);
+  else if (isLink) await state.fs.lutimes(path, atime, mtime);
+  else await state.fs.utimes(path, atime, mtime);
 }
 
 function xattrsOf(header: TarHeader): [string, Buffer][] {

@@ -35,6 +35,10 @@ export interface StartBerthdOptions {
   readonly readyTimeoutMs?: number;
   /** Extra environment for the daemon. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Data root somewhere else than the tmpfs root (benchmarks on the real disk); the caller creates and removes it. */
+  readonly dataRoot?: string;
+  /** Flags for node itself, before the daemon script (`--cpu-prof` is not allowed in NODE_OPTIONS). */
+  readonly nodeArgs?: readonly string[];
 }
 
 export interface BerthdHarness {
@@ -109,7 +113,7 @@ export async function startBerthd(testName: string, opts: StartBerthdOptions = {
   const { root, mounted } = await makeRoot(`berth-test-${name}-${suffix}`);
   const bridge = opts.bridge ?? `bt${randomBytes(2).toString('hex')}`;
   if (bridge.length > 15) throw new Error(`bridge name ${bridge} is longer than 15 characters`);
-  const dataRoot = `${root}/data`;
+  const dataRoot = opts.dataRoot ?? `${root}/data`;
   const execRoot = `${root}/exec`;
   const socket = `${root}/berth.sock`;
   const pidfile = `${root}/berthd.pid`;
@@ -142,7 +146,7 @@ export async function startBerthd(testName: string, opts: StartBerthdOptions = {
   const launch = async (): Promise<void> => {
     const fd = openSync(logFile, 'a');
     try {
-      child = spawn(process.execPath, argv, { stdio: ['ignore', fd, fd], env: { ...process.env, ...opts.env } });
+      child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...argv], { stdio: ['ignore', fd, fd], env: { ...process.env, ...opts.env } });
     } finally {
       closeSync(fd);
     }

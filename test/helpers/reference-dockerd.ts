@@ -38,18 +38,20 @@ const exited = (c: ChildProcess, ms: number): Promise<boolean> =>
         });
       });
 
-export async function startReferenceDockerd(daemonJson: Record<string, unknown> = {}): Promise<ReferenceDockerd> {
+/** `opts.dataRoot`: a data root outside the tmpfs root (benchmarks on the real disk), emptied and removed by stop(). */
+export async function startReferenceDockerd(daemonJson: Record<string, unknown> = {}, opts: { dataRoot?: string } = {}): Promise<ReferenceDockerd> {
   if (!DOCKERD) throw new Error('dockerd is not installed (apt-get install docker.io)');
   const root = `/tmp/berth-refdocker-${randomBytes(3).toString('hex')}`;
   await mkdir(root, { recursive: true });
   const mounted = (await run('mount', ['-t', 'tmpfs', '-o', 'mode=0755', 'tmpfs', root])) === 0;
   const socket = `${root}/docker.sock`;
+  const dataRoot = opts.dataRoot ?? `${root}/data`;
   await mkdir(`${root}/docker-config`, { recursive: true });
   await writeFile(`${root}/daemon.json`, JSON.stringify(daemonJson));
   const fd = openSync(`${root}/dockerd.log`, 'a');
   // prettier-ignore
   const child = spawn(DOCKERD, [
-    '--data-root', `${root}/data`, '--exec-root', `${root}/exec`, '-H', `unix://${socket}`,
+    '--data-root', dataRoot, '--exec-root', `${root}/exec`, '-H', `unix://${socket}`,
     '--pidfile', `${root}/docker.pid`, '--config-file', `${root}/daemon.json`,
     '--bridge', 'none', '--iptables=false', '--ip6tables=false', '--ip-masq=false',
   ], { stdio: ['ignore', fd, fd] });
@@ -62,6 +64,10 @@ export async function startReferenceDockerd(daemonJson: Record<string, unknown> 
     }
     for (const m of (await mountsUnder(root)).filter((p) => p !== root)) {
       if ((await run('umount', [m])) !== 0) await run('umount', ['-l', m]);
+    }
+    if (opts.dataRoot !== undefined) {
+      for (const m of await mountsUnder(opts.dataRoot)) if ((await run('umount', [m])) !== 0) await run('umount', ['-l', m]);
+      await rm(opts.dataRoot, { recursive: true, force: true });
     }
     if (mounted && (await run('umount', [root])) !== 0) await run('umount', ['-l', root]);
     await rmdir(root).catch(() => rm(root, { recursive: true, force: true }));

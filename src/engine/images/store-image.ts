@@ -1,10 +1,11 @@
+import { availableParallelism } from 'node:os';
 import type { Readable } from 'node:stream';
 import { invalidArgument, isEngineError } from '../../errors/engine-error.js';
 import { sha256Digest } from '../../lib/digest.js';
 import { chainIds } from '../../images/chain-id.js';
 import { decompressStream } from '../../images/decompress.js';
 import { parseImageConfig } from '../../images/image-config.js';
-import { applyLayer } from '../../images/layer-apply.js';
+import { applyLayerFile } from '../../images/layer-apply-file.js';
 import { countLayersWithDiffId, deleteLayer, getImage, getLayer, insertImage, insertLayer } from '../../store/image-queries.js';
 import type { EngineContext } from '../engine-context.js';
 import { holdLayers } from './orphan-layers.js';
@@ -34,38 +35,46 @@ export async function storeImage(ctx: EngineContext, configBytes: Buffer, layers
   let total = 0;
   // rows exist before the image that names them: no sweep may take them meanwhile
   const hold = holdLayers(ctx, [...chain, ...diffIds]);
-  try {
-    for (let i = 0; i < diffIds.length; i++) {
-      const diffId = diffIds[i] as string;
-      const chainId = chain[i] as string;
-      const source = layers[i] as LayerSource;
-      if ((await ctx.content.info(diffId)) === undefined) {
-        const { stream } = await decompressStream(source.open());
-        try {
-          await ctx.content.ingest(stream, { digest: diffId });
-        } catch (err) {
-          if (isEngineError(err, 'invalid_argument')) {
-            throw invalidArgument(`invalid image: layer ${i + 1} does not match diff id ${diffId} of the image config (${err.message})`);
-          }
-          throw err;
+  const sizes: number[] = [];
+  // layer directories are independent (overlay stacks them at mount time), so they unpack side by side
+  const prepare = async (i: number): Promise<void> => {
+    const diffId = diffIds[i] as string;
+    const chainId = chain[i] as string;
+    const source = layers[i] as LayerSource;
+    if ((await ctx.content.info(diffId)) === undefined) {
+      const { stream } = await decompressStream(source.open());
+      try {
+        await ctx.content.ingest(stream, { digest: diffId });
+      } catch (err) {
+        if (isEngineError(err, 'invalid_argument')) {
+          throw invalidArgument(`invalid image: layer ${i + 1} does not match diff id ${diffId} of the image config (${err.message})`);
         }
-        createdBlobs.push(diffId);
+        throw err;
       }
-      const row = getLayer(ctx.db, chainId);
-      let size = row?.size;
-      if (!(await ctx.snapshots.hasLayer(chainId))) {
-        const committed = await ctx.snapshots.commitLayer(chainId, async (dir) => {
-          const applied = await applyLayer(ctx.content.readStream(diffId), dir, ctx.settings.userns ? { idMap: ctx.settings.userns.idMap } : {});
-          if (applied.diffId !== diffId) throw invalidArgument(`layer blob ${diffId} is corrupt (content digest ${applied.diffId})`);
-        });
-        size = committed.size;
-        if (!row) createdLayers.push(chainId);
-      }
-      if (!row) {
-        insertLayer(ctx.db, { chain_id: chainId, diff_id: diffId, parent: chain[i - 1] ?? null, size: size ?? 0, created_at: Date.now() });
+      createdBlobs.push(diffId);
+    }
+    const row = getLayer(ctx.db, chainId);
+    let size = row?.size;
+    if (!(await ctx.snapshots.hasLayer(chainId))) {
+      const committed = await ctx.snapshots.commitLayer(chainId, async (dir) => {
+        const applied = await applyLayerFile(ctx.content.pathOf(diffId), dir, ctx.settings.userns ? { idMap: ctx.settings.userns.idMap } : {});
+        if (applied.diffId !== diffId) throw invalidArgument(`layer blob ${diffId} is corrupt (content digest ${applied.diffId})`);
+      });
+      size = committed.size;
+      if (!row) createdLayers.push(chainId);
+    }
+    sizes[i] = size ?? 0;
+  };
+  try {
+    await inParallel(diffIds.length, Math.min(4, availableParallelism()), prepare);
+    for (let i = 0; i < diffIds.length; i++) {
+      const chainId = chain[i] as string;
+      // rows go in layer order: a row names its parent's
+      if (!getLayer(ctx.db, chainId)) {
+        insertLayer(ctx.db, { chain_id: chainId, diff_id: diffIds[i] as string, parent: chain[i - 1] ?? null, size: sizes[i] ?? 0, created_at: Date.now() });
         if (!createdLayers.includes(chainId)) createdLayers.push(chainId);
       }
-      total += size ?? 0;
+      total += sizes[i] ?? 0;
     }
     if (getImage(ctx.db, id)) return { id, created: false };
     const created = insertImage(ctx.db, {
@@ -77,7 +86,7 @@ export async function storeImage(ctx: EngineContext, configBytes: Buffer, layers
     });
     return { id, created };
   } catch (err) {
-    for (const chainId of createdLayers.reverse()) {
+    for (const chainId of [...createdLayers].reverse()) {
       deleteLayer(ctx.db, chainId);
       await ctx.snapshots.removeLayer(chainId);
     }
@@ -88,4 +97,22 @@ export async function storeImage(ctx: EngineContext, configBytes: Buffer, layers
   } finally {
     hold.release();
   }
+}
+
+/** Runs `job(0..n-1)`, at most `limit` at a time; after a failure starts no more, waits for the running ones, then throws the first error. */
+async function inParallel(n: number, limit: number, job: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { err: unknown } | undefined;
+  const lane = async (): Promise<void> => {
+    while (failure === undefined && next < n) {
+      const i = next++;
+      try {
+        await job(i);
+      } catch (err) {
+        failure ??= { err };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, n)) }, lane));
+  if (failure) throw failure.err;
 }
