@@ -22,5 +22,8 @@ export function effectiveNetworkMode(
     return { mode: 'container' };
   }
   if (bridge !== 'none' && userNetworkExists(requested)) return { mode: 'bridge' };
+  // dockerd creates a container on a network that does not exist and fails its start with "network X not found"
+  // (a 404 at create would send the docker CLI off to pull the image).
+  if (bridge !== 'none') return { mode: 'bridge' };
   throw notFound(`network ${requested} not found`);
 }

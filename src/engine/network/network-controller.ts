@@ -115,6 +115,12 @@ export class NetworkController {
     const primaryRef = c.hostConfig.NetworkMode === 'default' ? 'bridge' : c.hostConfig.NetworkMode;
     const net = findNetwork(this.ctx.db, primaryRef);
     if (!net) throw new EngineError('not_found', `network ${primaryRef} not found`);
+    // A network created after the container: its endpoint request was kept under the name it was asked by.
+    const waiting = c.runtime.endpointConfigs?.[primaryRef];
+    if (waiting && primaryRef !== net.id && c.runtime.endpointConfigs) {
+      delete c.runtime.endpointConfigs[primaryRef];
+      if (net.name !== 'bridge') c.runtime.endpointConfigs[net.id] = { ...waiting, networkName: net.name };
+    }
     const others = Object.keys(c.runtime.endpointConfigs ?? {})
       .filter((id) => id !== net.id)
       .map((id) => findNetwork(this.ctx.db, id))

@@ -30,13 +30,18 @@ export function resolveEndpointConfigs(
   }
   const primaryRef = networkMode === 'default' ? 'bridge' : networkMode;
   const primary = findNetwork(ctx.db, primaryRef);
-  if (!primary) throw notFound(`network ${primaryRef} not found`);
   const configs: Record<string, EndpointConfig> = {};
-  const onDefault = primary.name === 'bridge';
-  if (!onDefault) configs[primary.id] = { networkName: primary.name, aliases: [], ipv4: '' };
+  if (!primary) {
+    // dockerd: a missing network is the start's error; the endpoint request waits under the network's name.
+    const own = requested[primaryRef];
+    configs[primaryRef] = { networkName: primaryRef, aliases: [...(own?.aliases ?? [])], ipv4: own?.ipv4 ?? '' };
+  }
+  const onDefault = primary?.name === 'bridge';
+  if (primary && !onDefault) configs[primary.id] = { networkName: primary.name, aliases: [], ipv4: '' };
   for (const [key, r] of entries) {
     // docker CLI ≥ 25 sends an entry for its network mode even without --network, keyed "default".
     const ref = key === 'default' ? 'bridge' : key;
+    if (!primary && ref === primaryRef) continue;
     const n = ref === primaryRef ? primary : findNetwork(ctx.db, ref);
     if (!n) throw notFound(`network ${ref} not found`);
     if (n.driver !== 'bridge') continue;
@@ -47,5 +52,5 @@ export function resolveEndpointConfigs(
     }
     configs[n.id] = { networkName: n.name, aliases: [...(r.aliases ?? [])], ipv4: r.ipv4 ?? '' };
   }
-  return { configs: Object.keys(configs).length > 0 ? configs : undefined, dnsServer: onDefault ? undefined : primary.gateway };
+  return { configs: Object.keys(configs).length > 0 ? configs : undefined, dnsServer: onDefault ? undefined : primary?.gateway };
 }

@@ -56,7 +56,7 @@ export function networksWire(c: ContainerRecord): Record<string, unknown> {
     const user = Object.entries(c.runtime.endpointConfigs ?? {}).find(([, cfg]) => cfg.networkName === name);
     if (user) {
       const [id, cfg] = user;
-      wire['NetworkID'] ||= id;
+      if (id !== cfg.networkName) wire['NetworkID'] ||= id; // not for a network still missing (kept by its name)
       wire['Aliases'] = cfg.aliases.length > 0 ? cfg.aliases : null;
       wire['DNSNames'] = [c.name, ...cfg.aliases, c.id.slice(0, 12)];
       wire['IPAMConfig'] = cfg.ipv4 !== '' ? { IPv4Address: cfg.ipv4 } : null;

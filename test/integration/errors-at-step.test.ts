@@ -1,0 +1,55 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadBusybox, runCli, startBerthd, type BerthdHarness } from '../helpers/berthd-harness.js';
+
+/**
+ * Errors come from the endpoint dockerd gives them from (create or start),
+ * with its status and text, so a client takes the branch it takes with
+ * Docker. Expectations measured on Debian's dockerd 20.10.
+ */
+describe('errors at the step dockerd gives them', () => {
+  let h: BerthdHarness;
+  const docker = (args: string[]) => runCli('docker', args, { env: h.env, timeoutMs: 60_000 });
+
+  before(async () => {
+    h = await startBerthd('errors-at-step');
+    await loadBusybox(h);
+  });
+  after(async () => {
+    await h?.stop();
+  });
+
+  test('--network of a missing network: created, the start fails with 404 "network X not found", no pull', async () => {
+    const run = await docker(['run', '--name', 'nonet', '--network', 'nosuchnet', 'busybox', 'true']);
+    assert.equal(run.code, 125);
+    assert.match(run.stderr, /Error response from daemon: network nosuchnet not found/);
+    // A 404 at create would make the CLI take it for a missing image and pull.
+    assert.doesNotMatch(run.stderr, /Unable to find image/);
+    const state = await docker(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}} {{.State.Error}} {{.HostConfig.NetworkMode}}', 'nonet']);
+    assert.equal(state.stdout.trim(), 'created 128 network nosuchnet not found nosuchnet');
+    // The network made afterwards is the one the container joins at its next start.
+    assert.equal((await docker(['network', 'create', 'nosuchnet'])).code, 0);
+    const start = await docker(['start', '-a', 'nonet']);
+    assert.equal(start.code, 0, start.stderr);
+    const nets = await docker(['inspect', '-f', '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}{{end}}', 'nonet']);
+    assert.equal(nets.stdout.trim(), 'nosuchnet');
+    assert.equal((await docker(['rm', 'nonet'])).code, 0);
+    assert.equal((await docker(['network', 'rm', 'nosuchnet'])).code, 0);
+  });
+
+  test('an unknown user: created, the start is a 500 with dockerd\'s text', async () => {
+    const run = await docker(['run', '--name', 'nouser', '-u', 'nosuchuser', 'busybox', 'true']);
+    assert.equal(run.code, 125);
+    assert.match(run.stderr, /unable to find user nosuchuser: no matching entries in passwd file/);
+    assert.equal((await docker(['inspect', '-f', '{{.State.Status}}', 'nouser'])).stdout.trim(), 'created');
+    await docker(['rm', 'nouser']);
+  });
+
+  test('a missing command: created, the start fails, exit code 127 as dockerd', async () => {
+    const run = await docker(['run', '--name', 'nobin', 'busybox', 'nosuchbin']);
+    assert.equal(run.code, 127);
+    assert.match(run.stderr, /executable file not found in \$PATH/);
+    assert.equal((await docker(['inspect', '-f', '{{.State.ExitCode}}', 'nobin'])).stdout.trim(), '127');
+    await docker(['rm', 'nobin']);
+  });
+});
