@@ -1,5 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadBusybox, runCli, startBerthd, type BerthdHarness } from '../helpers/berthd-harness.js';
 
 /**
@@ -7,6 +12,27 @@ import { loadBusybox, runCli, startBerthd, type BerthdHarness } from '../helpers
  * with its status and text, so a client takes the branch it takes with
  * Docker. Expectations measured on Debian's dockerd 20.10.
  */
+/** POST /build with a one-Dockerfile context: the status and the body. */
+function build(socket: string, dockerfile: string, query = ''): Promise<{ status: number; body: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-build-err-'));
+  try {
+    writeFileSync(join(dir, 'Dockerfile'), dockerfile);
+    const tar = execFileSync('tar', ['-C', dir, '-c', 'Dockerfile']);
+    return new Promise((resolve, reject) => {
+      const req = request({ socketPath: socket, method: 'POST', path: `/build${query}`, headers: { 'Content-Type': 'application/x-tar', 'Content-Length': tar.length } }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end(tar);
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('errors at the step dockerd gives them', () => {
   let h: BerthdHarness;
   const docker = (args: string[]) => runCli('docker', args, { env: h.env, timeoutMs: 60_000 });
@@ -51,5 +77,15 @@ describe('errors at the step dockerd gives them', () => {
     assert.match(run.stderr, /executable file not found in \$PATH/);
     assert.equal((await docker(['inspect', '-f', '{{.State.ExitCode}}', 'nobin'])).stdout.trim(), '127');
     await docker(['rm', 'nobin']);
+  });
+
+  test('classic build: RUN --mount answers 200 and fails its step in the stream; a missing Dockerfile is a 500', async () => {
+    const mount = await build(h.socket, 'FROM busybox\nRUN --mount=type=cache,target=/x true\n');
+    assert.equal(mount.status, 200, mount.body);
+    assert.match(mount.body, /Step 2\/2 : RUN --mount=type=cache,target=\/x true/);
+    assert.match(mount.body, /"errorDetail":\{"message":"the --mount option requires BuildKit\. Refer to https:\/\/docs\.docker\.com\/go\/buildkit\/ to learn how to build images with BuildKit enabled"\}/);
+    const missing = await build(h.socket, 'FROM busybox\n', '?dockerfile=nope');
+    assert.equal(missing.status, 500);
+    assert.equal(JSON.parse(missing.body).message, 'Cannot locate specified Dockerfile: nope');
   });
 });

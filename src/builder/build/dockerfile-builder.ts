@@ -147,6 +147,10 @@ export class DockerfileBuilder {
       case 'from':
         throw new BuildError('FROM is not allowed here');
       case 'run':
+        // dockerd 20.10's classic builder: the build answers 200 and this step's error ends the stream.
+        if (inst.buildkitFlag !== undefined) {
+          throw new BuildError(`the --${inst.buildkitFlag} option requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled`);
+        }
         return runStep({ backend: this.backend, steps: this.steps, opts: this.opts, consumed: this.consumed }, state, runCommand(state, inst));
       case 'copy':
       case 'add':

@@ -16,6 +16,8 @@ export interface FromInstruction extends Base {
 export interface RunInstruction extends Base {
   readonly kind: 'run';
   readonly command: CommandLine;
+  /** A BuildKit-only flag it was given (--mount, --network, --security): the classic builder fails the step on it. */
+  readonly buildkitFlag?: string;
 }
 export interface CmdInstruction extends Base {
   readonly kind: 'cmd' | 'entrypoint';
@@ -92,7 +94,8 @@ export interface DockerfilePlan {
 
 const ALLOWED_FLAGS: Record<string, readonly string[]> = {
   from: ['platform'],
-  run: [],
+  // BuildKit's RUN flags parse; the step then fails as dockerd's classic builder fails it.
+  run: ['mount', 'network', 'security'],
   copy: ['from', 'chown', 'chmod', 'link'],
   add: ['chown', 'chmod', 'link'],
   healthcheck: ['interval', 'timeout', 'start-period', 'start-interval', 'retries'],
@@ -150,7 +153,7 @@ function parseUnlocated(node: DockerfileNode): Instruction {
     }
     case 'run':
       if (rest === '' && node.heredocs.length === 0) throw new Error('RUN requires at least one argument');
-      return { kind: 'run', node, command: commandLine(rest) };
+      return { kind: 'run', node, command: commandLine(rest), ...opt('buildkitFlag', [...flags.keys()][0]) };
     case 'cmd':
     case 'entrypoint':
       return { kind: k, node, command: commandLine(rest) };

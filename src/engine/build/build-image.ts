@@ -7,7 +7,7 @@ import { type ContentHashes, ContextEntryError, extractContext } from '../../bui
 import { DockerfileBuilder } from '../../builder/build/dockerfile-builder.js';
 import type { DockerfilePlan } from '../../builder/dockerfile/instructions.js';
 import { DockerfileParseError } from '../../builder/dockerfile/parse-dockerfile.js';
-import { EngineError, invalidArgument } from '../../errors/engine-error.js';
+import { EngineError, internal, invalidArgument } from '../../errors/engine-error.js';
 import { hostArchitecture } from '../../images/image-config.js';
 import { type ImageReference, familiarString } from '../../images/reference.js';
 import type { ContainerSupervisor } from '../containers/supervisor.js';
@@ -90,7 +90,8 @@ export async function prepareBuild(sup: ContainerSupervisor, context: Readable, 
     const dockerfileName = posix.normalize(opts.dockerfile && opts.dockerfile !== '' ? opts.dockerfile : 'Dockerfile').replace(/^\/+/, '');
     const dockerfilePath = await resolveScoped(contextDir, dockerfileName);
     const st = await lstat(dockerfilePath).catch(() => undefined);
-    if (!st?.isFile()) throw invalidArgument(`Cannot locate specified Dockerfile: ${opts.dockerfile || 'Dockerfile'}`);
+    // dockerd 20.10 answers a missing Dockerfile with a plain (500) error.
+    if (!st?.isFile()) throw internal(`Cannot locate specified Dockerfile: ${opts.dockerfile || 'Dockerfile'}`);
     const text = await readFile(dockerfilePath, 'utf8');
     await applyDockerIgnore(contextDir, await readDockerIgnore(contextDir), [dockerfileName, '.dockerignore']);
     try {
