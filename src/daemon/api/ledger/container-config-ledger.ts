@@ -36,7 +36,7 @@ export const containerConfigFields = {
   Volumes: implemented(VOLUMES),
   WorkingDir: implemented(LIFECYCLE, "'-w'"),
   Entrypoint: implemented(BUILD, '--entrypoint'),
-  NetworkDisabled: refused('invalid_argument', 'Config.NetworkDisabled is not supported by berth; use NetworkMode \"none\"'),
+  NetworkDisabled: implemented('test/integration/create-fields.test.ts', 'Config.NetworkDisabled'),
   MacAddress: implemented('test/integration/mac-address.test.ts', '--mac-address'),
   OnBuild: ignoredAsDockerd('stored with the container and kept by commit; triggers run only when a build uses the image as its base'),
   Labels: implemented(NET_USER, '--label'),

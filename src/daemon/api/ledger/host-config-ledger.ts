@@ -9,7 +9,6 @@ const NAMESPACES = 'test/integration/security-namespaces.test.ts';
 const LOGGING = 'test/integration/log-config.test.ts';
 const RESTART = 'test/integration/restart-policy.test.ts';
 
-const blkioDevices = refused('invalid_argument', 'per-device block I/O weights and throttles are not supported by berth yet');
 
 /** HostConfig.Resources: shared by POST /containers/create (under HostConfig) and POST /containers/{id}/update. */
 export const resourceFields: Readonly<Record<string, LedgerEntry>> = {
@@ -17,21 +16,21 @@ export const resourceFields: Readonly<Record<string, LedgerEntry>> = {
   Memory: implemented(RESOURCES, 'Memory'),
   CgroupParent: implemented(FIELDS, '--cgroup-parent'),
   BlkioWeight: implemented(RESOURCES, '--blkio-weight'),
-  BlkioWeightDevice: blkioDevices,
-  'BlkioWeightDevice[].Path': blkioDevices,
-  'BlkioWeightDevice[].Weight': blkioDevices,
-  BlkioDeviceReadBps: blkioDevices,
-  'BlkioDeviceReadBps[].Path': blkioDevices,
-  'BlkioDeviceReadBps[].Rate': blkioDevices,
-  BlkioDeviceWriteBps: blkioDevices,
-  'BlkioDeviceWriteBps[].Path': blkioDevices,
-  'BlkioDeviceWriteBps[].Rate': blkioDevices,
-  BlkioDeviceReadIOps: blkioDevices,
-  'BlkioDeviceReadIOps[].Path': blkioDevices,
-  'BlkioDeviceReadIOps[].Rate': blkioDevices,
-  BlkioDeviceWriteIOps: blkioDevices,
-  'BlkioDeviceWriteIOps[].Path': blkioDevices,
-  'BlkioDeviceWriteIOps[].Rate': blkioDevices,
+  BlkioWeightDevice: implemented(FIELDS, '--blkio-weight-device'),
+  'BlkioWeightDevice[].Path': implemented(FIELDS, '--blkio-weight-device'),
+  'BlkioWeightDevice[].Weight': implemented(FIELDS, '--blkio-weight-device'),
+  BlkioDeviceReadBps: implemented(FIELDS, '--device-read-bps'),
+  'BlkioDeviceReadBps[].Path': implemented(FIELDS, '--device-read-bps'),
+  'BlkioDeviceReadBps[].Rate': implemented(FIELDS, '--device-read-bps'),
+  BlkioDeviceWriteBps: implemented(FIELDS, '--device-write-bps'),
+  'BlkioDeviceWriteBps[].Path': implemented(FIELDS, '--device-write-bps'),
+  'BlkioDeviceWriteBps[].Rate': implemented(FIELDS, '--device-write-bps'),
+  BlkioDeviceReadIOps: implemented(FIELDS, '--device-read-iops'),
+  'BlkioDeviceReadIOps[].Path': implemented(FIELDS, '--device-read-iops'),
+  'BlkioDeviceReadIOps[].Rate': implemented(FIELDS, '--device-read-iops'),
+  BlkioDeviceWriteIOps: implemented(FIELDS, '--device-write-iops'),
+  'BlkioDeviceWriteIOps[].Path': implemented(FIELDS, '--device-write-iops'),
+  'BlkioDeviceWriteIOps[].Rate': implemented(FIELDS, '--device-write-iops'),
   CpuPeriod: implemented(RESOURCES, '--cpu-period'),
   CpuQuota: implemented(RESOURCES, '--cpu-quota'),
   CpuRealtimePeriod: implemented('test/integration/create-host-fields.test.ts', '--cpu-rt-period'),
@@ -105,7 +104,7 @@ export const hostConfigFields: Readonly<Record<string, LedgerEntry>> = {
   'Mounts[].TmpfsOptions.Mode': implemented('test/integration/mac-address.test.ts', 'Mode'),
   'Mounts[].TmpfsOptions.Options': refused('invalid_argument', 'invalid mount config for type "tmpfs": TmpfsOptions.Options is not supported by berth'),
   ConsoleSize: implemented('test/integration/exec-native.test.ts', 'ConsoleSize'),
-  Annotations: refused('invalid_argument', 'HostConfig.Annotations (OCI annotations) are not supported by berth yet'),
+  Annotations: implemented(FIELDS, '--annotation'),
   CapAdd: implemented(SECURITY, '--cap-add'),
   CapDrop: implemented('test/integration/hostile-breakout.test.ts', '--cap-drop'),
   CgroupnsMode: implemented(NAMESPACES, '--cgroupns'),
