@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadBusybox, runCli, startBerthd, type BerthdHarness } from '../helpers/berthd-harness.js';
+import { loadBusybox, mountsUnder, runCli, startBerthd, type BerthdHarness } from '../helpers/berthd-harness.js';
 
 /**
  * Errors come from the endpoint dockerd gives them from (create or start),
@@ -77,6 +77,23 @@ describe('errors at the step dockerd gives them', () => {
     assert.match(run.stderr, /executable file not found in \$PATH/);
     assert.equal((await docker(['inspect', '-f', '{{.State.ExitCode}}', 'nobin'])).stdout.trim(), '127');
     await docker(['rm', 'nobin']);
+  });
+
+  test('a working directory that is a file: the create is a 500 with dockerd\'s text, nothing created, nothing mounted', async () => {
+    const before = (await docker(['ps', '-aq'])).stdout;
+    const run = await docker(['run', '--name', 'wdfile', '-w', '/bin/sh', 'busybox', 'pwd']);
+    assert.equal(run.code, 125);
+    assert.match(run.stderr, /Error response from daemon: Cannot mkdir: \/bin\/sh is not a directory/);
+    // A file on the way is the resolver's lstat error (dockerd names its own rootfs path).
+    const deeper = await docker(['create', '-w', '/etc/passwd/x', 'busybox', 'pwd']);
+    assert.equal(deeper.code, 1);
+    assert.match(deeper.stderr, /Error response from daemon: lstat \S+\/etc\/passwd\/x: not a directory/);
+    // Through a symlink inside the rootfs (busybox's /bin/sh → busybox binary): the same check.
+    assert.equal((await docker(['ps', '-aq'])).stdout, before);
+    assert.deepEqual((await mountsUnder(h.root)).filter((m) => m.includes('create-rootfs')), []);
+    // A missing directory is fine: created at start.
+    const ok = await docker(['run', '--rm', '-w', '/new/dir', 'busybox', 'pwd']);
+    assert.equal(ok.stdout.trim(), '/new/dir', ok.stderr);
   });
 
   test('classic build: RUN --mount answers 200 and fails its step in the stream; a missing Dockerfile is a 500', async () => {

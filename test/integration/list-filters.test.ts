@@ -76,4 +76,26 @@ describe('list filters as dockerd applies them', () => {
     const prune = (await apiJson(h, `/networks?filters=${encodeURIComponent(JSON.stringify({ until: ['1h'] }))}`)) as unknown;
     assert.ok(Array.isArray(prune) || typeof prune === 'object');
   });
+
+  test('an unknown filter or value is dockerd 20.10\'s 400 "Invalid filter …" on every list and prune', async () => {
+    const cases: Array<[string[], string]> = [
+      [['ps', '--filter', 'bogus=1'], "Invalid filter 'bogus'"],
+      [['ps', '--filter', 'status=bogus'], "Invalid filter 'status=bogus'"],
+      [['images', '--filter', 'bogus=1'], "Invalid filter 'bogus'"],
+      [['images', '--filter', 'dangling=maybe'], "Invalid filter 'dangling=[maybe]'"],
+      [['volume', 'ls', '--filter', 'dangling=maybe'], "Invalid filter 'dangling=[maybe]'"],
+      [['volume', 'ls', '--filter', 'bogus=1'], "Invalid filter 'bogus'"],
+      [['network', 'ls', '--filter', 'bogus=1'], "Invalid filter 'bogus'"],
+      [['network', 'ls', '--filter', 'type=bogus'], "invalid filter: 'type'='bogus'"],
+      [['container', 'prune', '-f', '--filter', 'bogus=1'], "Invalid filter 'bogus'"],
+      [['volume', 'prune', '-f', '--filter', 'bogus=1'], "Invalid filter 'bogus'"],
+      [['network', 'prune', '-f', '--filter', 'bogus=1'], "Invalid filter 'bogus'"],
+      [['image', 'prune', '-f', '--filter', 'bogus=1'], "Invalid filter 'bogus'"],
+    ];
+    for (const [args, text] of cases) {
+      const r = await runCli('docker', args, { env: h.env });
+      assert.equal(r.code, 1, `docker ${args.join(' ')}`);
+      assert.equal(r.stderr.trim(), `Error response from daemon: ${text}`, `docker ${args.join(' ')}`);
+    }
+  });
 });

@@ -1,6 +1,8 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, rmdir } from 'node:fs/promises';
 import { conflict, internal, invalidArgument, notFound } from '../../errors/engine-error.js';
-import { enginePaths, type EngineSettings } from '../engine-context.js';
+import { enginePaths, type EngineContext, type EngineSettings } from '../engine-context.js';
+import { mountRootfs, unmountRootfs } from './rootfs.js';
+import { checkWorkingDir } from './working-dir.js';
 import { findImage, imageChainIds } from '../images/resolve.js';
 import { findContainer, saveNewContainer } from './container-repo.js';
 import {
@@ -139,6 +141,7 @@ export async function createContainer(sup: ContainerSupervisor, opts: CreateCont
       dnsOptions: hostConfig.DnsOptions ?? [],
     });
     await ctx.snapshots.prepareWritable(record.runtime.rwDir, record.runtime.chainIds);
+    if (config.WorkingDir !== '') await checkWorkingDirInRootfs(ctx, record);
     if (ctx.settings.userns) await remapContainerFiles(record.runtime, ctx.settings.userns);
     saveNewContainer(ctx.db, record);
   } catch (err) {
@@ -153,6 +156,18 @@ export async function createContainer(sup: ContainerSupervisor, opts: CreateCont
   }
   ctx.events.publish('container', 'create', id, { image: imageRef, name, ...config.Labels });
   return { Id: id, Warnings: warnings };
+}
+
+/** The rootfs mounted for a moment on a scratch point in the container dir, as dockerd mounts it at create. */
+async function checkWorkingDirInRootfs(ctx: EngineContext, record: ContainerRecord): Promise<void> {
+  const scratch = { ...record, runtime: { ...record.runtime, rootfs: `${record.runtime.containerDir}/create-rootfs` } };
+  try {
+    await mountRootfs(ctx, scratch);
+    await checkWorkingDir(scratch.runtime.rootfs, record.config.WorkingDir);
+  } finally {
+    await unmountRootfs(scratch);
+    await rmdir(scratch.runtime.rootfs).catch(() => undefined);
+  }
 }
 
 function findContainerByExactName(sup: ContainerSupervisor, name: string): ContainerRecord | undefined {

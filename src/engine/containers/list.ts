@@ -18,9 +18,9 @@ const statuses = new Set(['created', 'restarting', 'running', 'removing', 'pause
 /** GET /containers/json: newest first, Docker's filter semantics (OR within a key, AND across keys). */
 export async function listContainers(sup: ContainerSupervisor, opts: ListContainersOptions = {}): Promise<ContainerRecord[]> {
   const filters = opts.filters ?? new Map<string, readonly string[]>();
-  for (const key of filters.keys()) if (!knownFilters.has(key)) throw invalidArgument(`invalid filter '${key}'`);
+  for (const key of filters.keys()) if (!knownFilters.has(key)) throw invalidArgument(`Invalid filter '${key}'`);
   for (const s of filters.get('status') ?? []) {
-    if (!statuses.has(s)) throw invalidArgument(`invalid filter 'status=${s}'`);
+    if (!statuses.has(s)) throw invalidArgument(`Invalid filter 'status=${s}'`);
   }
   const all = allContainers(sup.ctx.db);
   const before = (filters.get('before') ?? []).map((ref) => requireForFilter(sup, ref));

@@ -25,7 +25,7 @@ export function parseUntil(value: string, now = Date.now()): number {
 
 /** Checks `label`, `label!` and `until` filters of a prune request. */
 export function pruneMatcher(filters: ReadonlyMap<string, readonly string[]>, allowed: readonly string[]): (labels: Record<string, string>, createdMs: number) => boolean {
-  for (const k of filters.keys()) if (!allowed.includes(k)) throw invalidArgument(`invalid filter '${k}'`);
+  for (const k of filters.keys()) if (!allowed.includes(k)) throw invalidArgument(`Invalid filter '${k}'`);
   const until = (filters.get('until') ?? []).map((u) => parseUntil(u));
   const labels = filters.get('label');
   const notLabels = filters.get('label!');

@@ -34,7 +34,7 @@ export function imageCreatedSeconds(image: ImageRecord): number {
 
 export function listImageSummaries(ctx: EngineContext, options: ListOptions = {}): ImageSummary[] {
   const filters = options.filters ?? new Map<string, readonly string[]>();
-  for (const key of filters.keys()) if (!FILTERS.has(key)) throw invalidArgument(`invalid filter '${key}'`);
+  for (const key of filters.keys()) if (!FILTERS.has(key)) throw invalidArgument(`Invalid filter '${key}'`);
   const tagsById = new Map<string, string[]>();
   for (const t of listTags(ctx.db)) {
     const list = tagsById.get(t.image_id) ?? [];
@@ -47,7 +47,7 @@ export function listImageSummaries(ctx: EngineContext, options: ListOptions = {}
     const v = dangling[0];
     if (v === 'true' || v === '1') wantDangling = true;
     else if (v === 'false' || v === '0') wantDangling = false;
-    else throw invalidArgument(`invalid filter 'dangling=${v ?? ''}'`);
+    else throw invalidArgument(`Invalid filter 'dangling=[${v ?? ''}]'`);
   }
   const before = filters.get('before')?.map((n) => imageCreatedSeconds(resolveImage(ctx, n)));
   const since = filters.get('since')?.map((n) => imageCreatedSeconds(resolveImage(ctx, n)));

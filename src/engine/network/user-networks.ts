@@ -132,7 +132,7 @@ export async function createNetwork(ctx: EngineContext, opts: CreateNetworkOptio
 /** GET /networks filters: name, id (substring/prefix as Docker), label, driver, type, dangling. */
 export function listNetworks(ctx: EngineContext, filters: Map<string, string[]>): NetworkRecord[] {
   const known = new Set(['name', 'id', 'label', 'driver', 'type', 'dangling', 'scope']);
-  for (const k of filters.keys()) if (!known.has(k)) throw invalidArgument(`invalid filter '${k}'`);
+  for (const k of filters.keys()) if (!known.has(k)) throw invalidArgument(`Invalid filter '${k}'`);
   const any = (k: string, pred: (v: string) => boolean): boolean => {
     const vs = filters.get(k);
     return vs === undefined || vs.length === 0 || vs.some(pred);

@@ -17,13 +17,13 @@ export function labelsMatch(labels: Readonly<Record<string, string>>, wanted: re
 
 /** GET /volumes with Docker's filters. */
 export function listVolumes(ctx: EngineContext, filters: ReadonlyMap<string, readonly string[]>): VolumeRecord[] {
-  for (const k of filters.keys()) if (!known.has(k)) throw invalidArgument(`invalid filter '${k}'`);
+  for (const k of filters.keys()) if (!known.has(k)) throw invalidArgument(`Invalid filter '${k}'`);
   const dangling = filters.get('dangling');
   let wantDangling: boolean | undefined;
   for (const d of dangling ?? []) {
     if (['true', '1'].includes(d.toLowerCase())) wantDangling = true;
     else if (['false', '0'].includes(d.toLowerCase())) wantDangling = false;
-    else throw invalidArgument(`invalid filter 'dangling=${d}'`);
+    else throw invalidArgument(`Invalid filter 'dangling=[${d}]'`);
   }
   const refs = wantDangling === undefined ? undefined : volumeRefCounts(ctx);
   return listVolumeRows(ctx.db)

@@ -12,7 +12,7 @@ export interface PruneReport {
 
 /** POST /volumes/prune: unused anonymous volumes, or every unused volume with `all=true`; label filters. */
 export async function pruneVolumes(ctx: EngineContext, filters: ReadonlyMap<string, readonly string[]>): Promise<PruneReport> {
-  for (const k of filters.keys()) if (!['label', 'label!', 'all'].includes(k)) throw invalidArgument(`invalid filter '${k}'`);
+  for (const k of filters.keys()) if (!['label', 'label!', 'all'].includes(k)) throw invalidArgument(`Invalid filter '${k}'`);
   const allValues = filters.get('all') ?? [];
   const all = allValues.some((v) => ['true', '1'].includes(v.toLowerCase()));
   const refs = volumeRefCounts(ctx);
