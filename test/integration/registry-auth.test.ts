@@ -1,5 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadBusybox, runCli, startBerthd, type BerthdHarness } from '../helpers/berthd-harness.js';
 import { htpasswdLine } from '../../src/registry/server/registry-auth.js';
 import { startRegistry, type TestRegistry } from './registry-helper.js';
@@ -52,12 +55,34 @@ for (const { cli, token } of cases) {
       assert.match(pull.stdout, /Status: Downloaded newer image/);
     });
 
+    test('a build FROM the private image pulls it with the credentials the CLI sends in X-Registry-Config', async () => {
+      assert.equal((await run(['rmi', `${reg.host}/private/bb:1`])).code, 0);
+      const dir = await mkdtemp(join(tmpdir(), 'berth-build-auth-'));
+      try {
+        await writeFile(join(dir, 'Dockerfile'), `FROM ${reg.host}/private/bb:1\nRUN echo built > /built\n`);
+        const r = await run(['build', '-t', 'built-from-private', dir]);
+        assert.equal(r.code, 0, r.stderr + r.stdout);
+        assert.equal((await run(['image', 'inspect', '-f', '{{.Id}}', `${reg.host}/private/bb:1`])).code, 0);
+        assert.equal((await run(['rmi', 'built-from-private', `${reg.host}/private/bb:1`])).code, 0);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
     test('logout removes the credentials', async () => {
       const r = await run(['logout', reg.host]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, new RegExp(`Removing login credentials for ${reg.host}`));
       const pull = await run(['pull', `${reg.host}/private/bb:1`]);
       assert.equal(pull.code, 1);
+      const dir = await mkdtemp(join(tmpdir(), 'berth-build-noauth-'));
+      try {
+        await writeFile(join(dir, 'Dockerfile'), `FROM ${reg.host}/private/bb:1\n`);
+        const build = await run(['build', dir]);
+        assert.notEqual(build.code, 0, 'a build without credentials cannot pull the private base image');
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
   });
 }

@@ -14,6 +14,7 @@ import type { ContainerSupervisor } from '../containers/supervisor.js';
 import { enginePaths } from '../engine-context.js';
 import { applyTag, tagReference } from '../images/tag.js';
 import { EngineBuildBackend } from './engine-build-backend.js';
+import type { RegistryCredentials } from '../../registry/client/registry-client.js';
 
 export interface BuildImageOptions {
   /** Path of the Dockerfile inside the context; default "Dockerfile". */
@@ -32,6 +33,8 @@ export interface BuildImageOptions {
   readonly rm?: boolean;
   /** Remove step containers even after a failure. */
   readonly forceRm?: boolean;
+  /** X-Registry-Config: credentials per registry for the base images a build pulls. */
+  readonly registryCredentials?: Readonly<Record<string, RegistryCredentials>>;
 }
 
 /** One message of Docker's build JSON stream. */
@@ -111,7 +114,7 @@ export async function prepareBuild(sup: ContainerSupervisor, context: Readable, 
       const stream = (text: string): void => {
         if (text !== '') emit({ stream: text });
       };
-      const builder = new DockerfileBuilder(new EngineBuildBackend(sup), {
+      const builder = new DockerfileBuilder(new EngineBuildBackend(sup, opts.registryCredentials ?? {}), {
         dockerfile: '',
         contextDir,
         scratchDir: join(dir, 'scratch'),

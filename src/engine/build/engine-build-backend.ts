@@ -18,6 +18,8 @@ import { resolveUser } from '../containers/user.js';
 import { enginePaths } from '../engine-context.js';
 import { findImage } from '../images/resolve.js';
 import { pullImage } from '../images/pull.js';
+import { parseReference } from '../../images/reference.js';
+import type { RegistryCredentials } from '../../registry/client/registry-client.js';
 import { storeImage } from '../images/store-image.js';
 import { deleteCacheEntry, getCachedImageId, putCachedImageId } from './build-cache.js';
 
@@ -27,7 +29,10 @@ const MOUNTPOINT_DIRS = ['dev/pts', 'dev/shm', 'dev/mqueue', 'dev', 'proc', 'sys
 
 /** The builder's view of the engine: containers for RUN, overlay mounts for COPY, the image store and cache. */
 export class EngineBuildBackend implements BuildBackend {
-  constructor(private readonly sup: ContainerSupervisor) {}
+  constructor(
+    private readonly sup: ContainerSupervisor,
+    private readonly registryCredentials: Readonly<Record<string, RegistryCredentials>> = {},
+  ) {}
 
   private get ctx() {
     return this.sup.ctx;
@@ -39,7 +44,9 @@ export class EngineBuildBackend implements BuildBackend {
   }
 
   async pullImage(ref: string, opts: { platform?: string; signal?: AbortSignal; progress: (line: string) => void }): Promise<BuildImage> {
+    const credentials = credentialsForRegistry(this.registryCredentials, parseReference(ref).domain);
     const { id } = await pullImage(this.ctx, ref, {
+      ...(credentials ? { credentials } : {}),
       ...(opts.platform !== undefined ? { platform: opts.platform } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
       progress: (m) => {
@@ -222,4 +229,14 @@ async function dropMountpoints(upper: string): Promise<void> {
     const st = await lstat(p).catch(() => undefined);
     if (st?.isDirectory() && (await readdir(p)).length === 0) await rmdir(p).catch(() => undefined);
   }
+}
+
+const DOCKER_HUB_NAMES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+
+/** The entry for a registry in an auth-config map, keyed as the docker CLI keys it (`https://index.docker.io/v1/`, `host:port`, `https://host/…`). */
+export function credentialsForRegistry(map: Readonly<Record<string, RegistryCredentials>>, domain: string): RegistryCredentials | undefined {
+  const hostOf = (key: string): string => key.replace(/^https?:\/\//, '').split('/')[0] ?? '';
+  const wanted = DOCKER_HUB_NAMES.has(domain) ? DOCKER_HUB_NAMES : new Set([domain]);
+  for (const [key, creds] of Object.entries(map)) if (wanted.has(hostOf(key))) return creds;
+  return undefined;
 }

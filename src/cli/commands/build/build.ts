@@ -8,6 +8,7 @@ import type { CliContext } from '../../cli-context.js';
 import { CliExit } from '../../cli-errors.js';
 import { humanSize } from '../../format/human-size.js';
 import { readJsonLines, type JsonMessage } from '../../../client/json-lines.js';
+import { registryConfigHeader } from '../login/docker-config.js';
 import { contextTarStream, dockerfileTar, peekArchive } from './context-tar.js';
 
 export interface BuildOptions {
@@ -128,6 +129,7 @@ export async function buildImage(ctx: CliContext, opts: BuildOptions): Promise<n
     },
     body,
     contentType: 'application/x-tar',
+    headers: { 'X-Registry-Config': await registryConfigHeader(ctx.env) },
   });
   let imageId: string | undefined;
   let quietOut = '';

@@ -97,3 +97,15 @@ export async function registryAuthFor(env: NodeJS.ProcessEnv, reference: string)
   const auth = await loadAuth(env, hasDomain ? first : 'docker.io');
   return Buffer.from(JSON.stringify(auth ?? {})).toString('base64url') || 'e30=';
 }
+
+/** The X-Registry-Config header of a build: every stored registry's credentials, as the docker CLI sends them ("e30=" when none). */
+export async function registryConfigHeader(env: NodeJS.ProcessEnv): Promise<string> {
+  const config = await readConfig(env).catch(() => ({}) as ConfigFile);
+  const servers = new Set([...Object.keys(config.auths ?? {}), ...Object.keys((config['credHelpers'] as Record<string, string> | undefined) ?? {})]);
+  const all: Record<string, StoredAuth> = {};
+  for (const server of servers) {
+    const auth = await loadAuth(env, server);
+    if (auth) all[server] = auth;
+  }
+  return Buffer.from(JSON.stringify(all)).toString('base64url') || 'e30=';
+}

@@ -45,7 +45,7 @@ export const imagesLedger: LedgerTable = {
   'POST /build ?networkmode': implemented(BUILD, '--network'),
   'POST /build header Content-type': ignoredAsDockerd('dockerd reads the body as a tar archive (plain, gzip, bzip2 or xz) whatever the header says'),
   // Not yet enforced: header refusals are not checked at run time; the builder pulls FROM images without these credentials.
-  'POST /build header X-Registry-Config': notYet('registry credentials for the build (X-Registry-Config)'),
+  'POST /build header X-Registry-Config': implemented(AUTH, 'X-Registry-Config'),
   'POST /build ?platform': implemented('test/integration/create-fields.test.ts', '--platform'),
   'POST /build ?target': implemented(BUILD, '--target'),
   'POST /build ?outputs': notYet('build outputs (a BuildKit exporter)'),

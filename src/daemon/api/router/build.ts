@@ -6,6 +6,7 @@ import type { Router } from '../router.js';
 import { queryBool, queryFilters, type RequestContext } from '../request-context.js';
 import { commonHeaders, sendJson } from '../reply.js';
 import { pruneBuildCache } from '../../../engine/build/prune-build-cache.js';
+import { registryConfigOf } from './registry.js';
 
 export function registerBuildRoutes(router: Router, sup: ContainerSupervisor): void {
   router.post('/build/prune', async (rc) => sendJson(rc, 200, await pruneBuildCache(sup.ctx, { all: queryBool(rc.query, 'all'), filters: queryFilters(rc.query) })));
@@ -25,6 +26,7 @@ export function registerBuildRoutes(router: Router, sup: ContainerSupervisor): v
       platform: q.get('platform') || undefined,
       rm: queryBool(q, 'rm', true),
       forceRm: queryBool(q, 'forcerm'),
+      registryCredentials: registryConfigOf(rc),
     }), rc.signal);
     try {
       await imageOperations.run(() => streamBuild(rc, queryBool(q, 'q'), (emit) => prepared.run(emit, rc.signal)), rc.signal);

@@ -51,6 +51,24 @@ export function registryAuthOf(rc: RequestContext): RegistryCredentials {
 }
 
 /**
+ * X-Registry-Config (POST /build): base64url JSON map of registry → AuthConfig,
+ * the credentials for the base images the build pulls. Undecodable counts as
+ * none, as in moby's build router.
+ */
+export function registryConfigOf(rc: RequestContext): Record<string, RegistryCredentials> {
+  const header = rc.req.headers['x-registry-config'];
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return {};
+  try {
+    const map = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as Record<string, AuthConfigWire> | null;
+    if (map === null || typeof map !== 'object' || Array.isArray(map)) return {};
+    return Object.fromEntries(Object.entries(map).map(([server, wire]) => [server, credentialsOf(wire)]));
+  } catch {
+    return {};
+  }
+}
+
+/**
  * A JSON progress stream whose headers go out with the first message: an
  * error before that is answered with its status (Docker's write-flusher).
  */
