@@ -35,7 +35,8 @@ export async function handleAttachWs(sup: ContainerSupervisor, ctx: RequestConte
   }
   const binary = compareVersions(ctx.apiVersion, '1.42') >= 0;
   const wantStdin = queryBool(ctx.query, 'stdin');
-  const scanner = new DetachKeyScanner(parseDetachKeys(ctx.query.get('detachKeys') ?? ''));
+  // moby's stream.Attach looks for detach keys only with a TTY; without one stdin is copied as it is.
+  const scanner = c.config.Tty ? new DetachKeyScanner(parseDetachKeys(ctx.query.get('detachKeys') ?? '')) : undefined;
   const ws = await new Promise<WebSocket>((resolve) => {
     server().handleUpgrade(ctx.req, socket, ctx.upgradeHead ?? Buffer.alloc(0), resolve);
   });
@@ -73,7 +74,7 @@ export async function handleAttachWs(sup: ContainerSupervisor, ctx: RequestConte
   };
   ws.on('message', (data) => {
     if (!wantStdin || ended) return;
-    const { data: chunk, detach } = scanner.feed(toBuffer(data));
+    const { data: chunk, detach } = scanner ? scanner.feed(toBuffer(data)) : { data: toBuffer(data), detach: false };
     if (chunk.length > 0) {
       if (stdinWriter) stdinWriter(chunk);
       else pendingStdin.push(chunk);

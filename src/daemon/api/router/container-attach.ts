@@ -18,7 +18,8 @@ export async function handleAttach(sup: ContainerSupervisor, ctx: RequestContext
   const c = requireContainer(sup.ctx.db, ctx.params['id'] ?? '');
   const tty = c.config.Tty;
   const wantStdin = queryBool(ctx.query, 'stdin');
-  const scanner = new DetachKeyScanner(parseDetachKeys(ctx.query.get('detachKeys') ?? ''));
+  // moby's stream.Attach looks for detach keys only with a TTY; without one stdin is copied as it is.
+  const scanner = c.config.Tty ? new DetachKeyScanner(parseDetachKeys(ctx.query.get('detachKeys') ?? '')) : undefined;
   const socket: Duplex = hijack(ctx, tty ? RAW_STREAM : MULTIPLEXED_STREAM);
   let closed = false;
   let ended = false;
@@ -54,7 +55,7 @@ export async function handleAttach(sup: ContainerSupervisor, ctx: RequestContext
   let detached = false;
   const onStdin = (raw: Buffer): void => {
     if (!wantStdin || ended) return;
-    const { data: chunk, detach } = scanner.feed(raw);
+    const { data: chunk, detach } = scanner ? scanner.feed(raw) : { data: raw, detach: false };
     if (chunk.length > 0) {
       if (stdinWriter) stdinWriter(chunk);
       else pendingStdin.push(chunk);
