@@ -123,6 +123,16 @@ export async function attachEndpoint(e: EndpointLink): Promise<void> {
   }
 }
 
+/** Brings up loopback in a namespace that gets no endpoint (attachEndpoint does it otherwise). */
+export async function loopbackUp(netnsPath: string): Promise<void> {
+  await hostCommand('nsenter', [`--net=${netnsPath}`, 'ip', 'link', 'set', 'dev', 'lo', 'up']);
+}
+
+/** Points the namespace's default route at `gateway` through `ifName` (after the endpoint that had it left). */
+export async function setDefaultRoute(netnsPath: string, ifName: string, gateway: string): Promise<void> {
+  await hostCommand('nsenter', [`--net=${netnsPath}`, 'ip', 'route', 'replace', 'default', 'via', gateway, 'dev', ifName]);
+}
+
 /** Gives a bridge its IPv6 gateway address (nodad: usable at once). Idempotent. */
 export async function ensureBridgeIpv6(name: string, gatewayCidr: string): Promise<void> {
   await hostCommand('sysctl', ['-q', '-w', `net.ipv6.conf.${name}.disable_ipv6=0`]).catch(() => undefined);

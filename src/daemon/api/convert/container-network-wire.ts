@@ -10,7 +10,8 @@ export function containerNetworkNames(c: ContainerRecord): string[] {
   const configs = Object.entries(c.runtime.endpointConfigs ?? {});
   // NetworkMode may name the network by id (or prefix); its endpoint config knows the name.
   const primary = configs.find(([id]) => id.startsWith(requested))?.[1].networkName ?? requested;
-  const names = [primary];
+  // After `network disconnect` from it, dockerd shows only the networks left (maybe none).
+  const names = c.runtime.modeNetworkLeft === true ? [] : [primary];
   for (const [, cfg] of configs) if (!names.includes(cfg.networkName)) names.push(cfg.networkName);
   return names;
 }
