@@ -125,19 +125,38 @@ describe('network disconnect/connect of any network via docker', () => {
     const d = await run(['network', 'disconnect', 'bridge', 'ncd-bridge']);
     assert.equal(d.code, 0, d.stderr);
     assert.deepEqual(await networks('ncd-bridge'), {});
+    assert.equal((await run(['inspect', '-f', '{{json .NetworkSettings.Ports}}', 'ncd-bridge'])).stdout.trim(), '{}');
     assert.deepEqual(await addrs('ncd-bridge'), ['lo 127.0.0.1/8']);
     assert.doesNotMatch((await host('iptables-save', [])).stdout, new RegExp(`${ip.replace(/\./g, '\\.')}:80\\b`));
     assert.doesNotMatch((await host('ip', ['-o', 'link'])).stdout, new RegExp(`vb${id.slice(0, 11)}`));
     const back = await run(['network', 'connect', 'bridge', 'ncd-bridge']);
     assert.equal(back.code, 0, back.stderr);
     assert.deepEqual(Object.keys(await networks('ncd-bridge')), ['bridge']);
+    // dockerd maps the published ports anew on the new endpoint.
+    const port = await run(['port', 'ncd-bridge', '80/tcp']);
+    assert.match(port.stdout.trim(), /^127\.0\.0\.1:\d+$/, port.stderr);
+    const ip2 = String((await networks('ncd-bridge'))['bridge']?.['IPAddress']);
+    assert.match((await host('iptables-save', [])).stdout, new RegExp(`${ip2.replace(/\./g, '\\.')}:80\\b`));
     assert.equal((await run(['restart', '-t', '0', 'ncd-bridge'])).code, 0);
     assert.deepEqual(Object.keys(await networks('ncd-bridge')), ['bridge']);
     assert.equal((await addrs('ncd-bridge')).length, 2);
   });
 
+  test('a default-bridge container that joins a user network resolves names there, as dockerd rewrites its resolv.conf', async () => {
+    const r = await run(['run', '-d', '--name', 'ncd-joiner', 'busybox', 'sleep', '600']);
+    assert.equal(r.code, 0, r.stderr);
+    ids.push(r.stdout.trim());
+    const con = await run(['network', 'connect', 'ncd-b', 'ncd-joiner']);
+    assert.equal(con.code, 0, con.stderr);
+    const gw = String((await networks('ncd-joiner'))['ncd-b']?.['Gateway']);
+    const conf = await run(['exec', 'ncd-joiner', 'cat', '/etc/resolv.conf']);
+    assert.deepEqual(conf.stdout.split('\n').filter((l) => l.startsWith('nameserver')), [`nameserver ${gw}`]);
+    const q = await run(['exec', 'ncd-joiner', 'sh', '-c', 'nslookup ncd-created && ping -c1 -W2 later-alias']);
+    assert.equal(q.code, 0, q.stderr + q.stdout);
+  });
+
   test('after rm -f and network rm: no veth, netns or rule of these containers is left', async () => {
-    const rm = await run(['rm', '-f', 'ncd-created', 'ncd-run', 'ncd-compose', 'ncd-bridge']);
+    const rm = await run(['rm', '-f', 'ncd-created', 'ncd-run', 'ncd-compose', 'ncd-bridge', 'ncd-joiner']);
     assert.equal(rm.code, 0, rm.stderr);
     for (const n of ['ncd-a', 'ncd-b']) assert.equal((await run(['network', 'rm', n])).code, 0);
     const links = (await host('ip', ['-o', 'link'])).stdout;

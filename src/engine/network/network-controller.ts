@@ -13,6 +13,7 @@ import type { NetworkControllerOptions } from './network-controller-options.js';
 import { BridgeFirewall } from './bridge-firewall.js';
 import { attachContainerEndpoint, detachContainerEndpoint } from './container-endpoints.js';
 import { writeHostsEntry } from './container-hosts-entry.js';
+import { pointResolvConfAtUserNetwork } from './container-resolv-conf.js';
 import { ensurePredefinedNetworks } from './default-bridge.js';
 import { NetworkDnsServers } from './network-dns-servers.js';
 import { PortPublisher } from './port-publishing.js';
@@ -146,6 +147,7 @@ export class NetworkController {
         return;
       }
       await writeHostsEntry(c, ip, links.hosts);
+      await pointResolvConfAtUserNetwork(c);
       await this.ports.publish(c, ip);
     } catch (err) {
       await this.release(c);
@@ -162,6 +164,15 @@ export class NetworkController {
     return attachContainerEndpoint(this.ctx.db, this.opts.mtu, c, net);
   }
 
+  /** `network connect` of a running container: the endpoint, and its published ports again when it had lost them (dockerd maps them anew). */
+  async attachRunning(c: ContainerRecord, net: NetworkRecord): Promise<ContainerEndpointFacts> {
+    const endpoint = await this.attachNetwork(c, net);
+    const facts = c.runtime.network;
+    if (facts && !facts.shared && facts.ports.length === 0 && facts.endpoints[0] === endpoint) await this.ports.publish(c, endpoint.ip);
+    await pointResolvConfAtUserNetwork(c);
+    return endpoint;
+  }
+
   /** Removes the container's endpoint on one network (its veth and address), and the published ports when they were on it. */
   async detachNetwork(c: ContainerRecord, networkId: string): Promise<void> {
     const facts = c.runtime.network;
@@ -172,6 +183,7 @@ export class NetworkController {
       facts.ports = [];
     }
     await detachContainerEndpoint(this.ctx.db, c, networkId);
+    if (facts && !facts.shared) await pointResolvConfAtUserNetwork(c);
   }
 
   /** Undoes connect(): proxies, rules, namespace, veth, addresses. Idempotent. */

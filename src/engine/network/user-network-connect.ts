@@ -46,7 +46,7 @@ export async function connectNetwork(ctx: EngineContext, netRef: string, contain
     const controller = networkControllerOf(ctx);
     if (!controller) throw new EngineError('unavailable', 'networking is disabled in this daemon');
     try {
-      await controller.attachNetwork(c, net);
+      await controller.attachRunning(c, net);
     } catch (err) {
       delete configs[net.id];
       if (rejoinsMode) c.runtime.modeNetworkLeft = true;

@@ -74,6 +74,8 @@ export function networksWire(c: ContainerRecord): Record<string, unknown> {
 export function portMapWire(c: ContainerRecord): Record<string, Array<{ HostIp: string; HostPort: string }> | null> {
   const out: Record<string, Array<{ HostIp: string; HostPort: string }> | null> = {};
   if (!c.state.Running || c.runtime.effectiveNetworkMode !== 'bridge') return out;
+  // dockerd: a container left on no network shows no ports.
+  if (c.runtime.network?.endpoints.length === 0) return out;
   for (const key of Object.keys(c.config.ExposedPorts ?? {})) out[key] = null;
   for (const p of c.runtime.network?.ports ?? []) {
     const key = `${p.containerPort}/${p.proto}`;
