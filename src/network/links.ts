@@ -1,4 +1,4 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostCommand, tryHostCommand } from './host-command.js';
 import type { IdMapping } from '../lib/id-mapping.js';
 import { createNetnsInUserns, removeUsernsPin } from './userns-netns.js';
@@ -16,12 +16,25 @@ export async function ensureBridge(name: string, gatewayCidr: string, mtu: numbe
     await hostCommand('ip', ['link', 'add', 'name', name, 'type', 'bridge']);
   }
   await hostCommand('ip', ['link', 'set', 'dev', name, 'mtu', String(mtu)]);
+  await pinBridgeMac(name);
   const addrs = await hostCommand('ip', ['-o', '-4', 'addr', 'show', 'dev', name]);
   if (!addrs.includes(` ${gatewayCidr} `)) {
     await hostCommand('ip', ['addr', 'flush', 'dev', name]);
     await hostCommand('ip', ['addr', 'add', gatewayCidr, 'dev', name]);
   }
   await hostCommand('ip', ['link', 'set', 'dev', name, 'up']);
+}
+
+/**
+ * A bridge whose MAC was never set takes the lowest MAC of its ports, so it changes as containers come and go and
+ * the containers' ARP entries for the gateway go stale (the embedded DNS and the route are unreachable for ~15 s).
+ * libnetwork sets the bridge's MAC for the same reason; its current one is kept (addr_assign_type 3 = set).
+ */
+async function pinBridgeMac(name: string): Promise<void> {
+  const assign = await readFile(`/sys/class/net/${name}/addr_assign_type`, 'utf8').catch(() => '3');
+  if (assign.trim() === '3') return;
+  const mac = (await readFile(`/sys/class/net/${name}/address`, 'utf8')).trim();
+  await hostCommand('ip', ['link', 'set', 'dev', name, 'address', mac]);
 }
 
 export async function linkExists(name: string): Promise<boolean> {
@@ -121,6 +134,16 @@ export async function attachEndpoint(e: EndpointLink): Promise<void> {
     await deleteLink(e.hostIf);
     throw err;
   }
+}
+
+/** Brings up loopback in a namespace that gets no endpoint (attachEndpoint does it otherwise). */
+export async function loopbackUp(netnsPath: string): Promise<void> {
+  await hostCommand('nsenter', [`--net=${netnsPath}`, 'ip', 'link', 'set', 'dev', 'lo', 'up']);
+}
+
+/** Points the namespace's default route at `gateway` through `ifName` (after the endpoint that had it left). */
+export async function setDefaultRoute(netnsPath: string, ifName: string, gateway: string): Promise<void> {
+  await hostCommand('nsenter', [`--net=${netnsPath}`, 'ip', 'route', 'replace', 'default', 'via', gateway, 'dev', ifName]);
 }
 
 /** Gives a bridge its IPv6 gateway address (nodad: usable at once). Idempotent. */

@@ -126,6 +126,11 @@ export interface ContainerRuntimeFacts {
   network?: ContainerNetworkFacts;
   /** User-defined networks the container is on (NetworkingConfig at create, `network connect` later), keyed by network id. */
   endpointConfigs?: Record<string, EndpointConfig>;
+  /**
+   * Set by `network disconnect` from the network HostConfig.NetworkMode names (dockerd drops it from
+   * NetworkSettings.Networks and keeps NetworkMode); cleared when it is connected again. Starts skip that network.
+   */
+  modeNetworkLeft?: boolean;
   /** EndpointsConfig.<net>.MacAddress by network id (engine/network/endpoint-macs.ts); Config.MacAddress covers the first endpoint otherwise. */
   macAddresses?: Record<string, string>;
 }

@@ -3,10 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { conflict } from '../../errors/engine-error.js';
 import { ipToInt, macForIp, parseCidr, subnetSize } from '../../network/ipv4.js';
 import { bigIntToIp6, parseCidr6 } from '../../network/ipv6.js';
-import { attachEndpoint, deleteLink } from '../../network/links.js';
+import { attachEndpoint, deleteLink, setDefaultRoute } from '../../network/links.js';
 import type { Db } from '../../store/database.js';
 import type { ContainerEndpointFacts, ContainerRecord } from '../containers/container-model.js';
-import { allocateIp, releaseIp, type NetworkRecord } from './network-repo.js';
+import { allocateIp, findNetwork, releaseIp, type NetworkRecord } from './network-repo.js';
 import { normaliseMac } from './endpoint-macs.js';
 
 /**
@@ -58,7 +58,11 @@ export async function detachContainerEndpoint(db: Db, c: ContainerRecord, networ
   const e = facts?.endpoints.find((x) => x.networkId === networkId);
   if (facts && e) {
     await deleteLink(e.hostIf);
+    const hadRoute = facts.endpoints[0] === e;
     facts.endpoints = facts.endpoints.filter((x) => x !== e);
+    // dockerd moves the default route to a remaining endpoint.
+    const next = facts.endpoints[0];
+    if (hadRoute && next && findNetwork(db, next.networkId)?.internal !== true) await setDefaultRoute(facts.netnsPath, next.ifName ?? 'eth0', next.gateway);
   }
   releaseIp(db, c.id, networkId);
 }

@@ -4,7 +4,7 @@ import type { EngineContext } from '../engine-context.js';
 import { allContainers, getContainerById, requireContainer, saveContainerState } from '../containers/container-repo.js';
 import type { ContainerEndpointFacts, ContainerRecord } from '../containers/container-model.js';
 import { parseCidr } from '../../network/ipv4.js';
-import { createNetns, deleteLink, ensureBridge, ensureBridgeIpv6, removeNetns } from '../../network/links.js';
+import { createNetns, deleteLink, ensureBridge, ensureBridgeIpv6, loopbackUp, removeNetns } from '../../network/links.js';
 import { parseCidr6 } from '../../network/ipv6.js';
 import type { Netfilter } from '../../network/netfilter.js';
 import { allNetworks, findNetwork, releaseIps, type NetworkRecord } from './network-repo.js';
@@ -13,6 +13,7 @@ import type { NetworkControllerOptions } from './network-controller-options.js';
 import { BridgeFirewall } from './bridge-firewall.js';
 import { attachContainerEndpoint, detachContainerEndpoint } from './container-endpoints.js';
 import { writeHostsEntry } from './container-hosts-entry.js';
+import { pointResolvConfAtUserNetwork } from './container-resolv-conf.js';
 import { ensurePredefinedNetworks } from './default-bridge.js';
 import { NetworkDnsServers } from './network-dns-servers.js';
 import { PortPublisher } from './port-publishing.js';
@@ -113,16 +114,18 @@ export class NetworkController {
     }
     if (mode !== 'bridge') return;
     const primaryRef = c.hostConfig.NetworkMode === 'default' ? 'bridge' : c.hostConfig.NetworkMode;
-    const net = findNetwork(this.ctx.db, primaryRef);
-    if (!net) throw new EngineError('not_found', `network ${primaryRef} not found`);
+    // Left with `network disconnect`: dockerd starts it without that network (loopback only when it has no other).
+    const left = c.runtime.modeNetworkLeft === true;
+    const net = left ? undefined : findNetwork(this.ctx.db, primaryRef);
+    if (!left && !net) throw new EngineError('not_found', `network ${primaryRef} not found`);
     // A network created after the container: its endpoint request was kept under the name it was asked by.
     const waiting = c.runtime.endpointConfigs?.[primaryRef];
-    if (waiting && primaryRef !== net.id && c.runtime.endpointConfigs) {
+    if (net && waiting && primaryRef !== net.id && c.runtime.endpointConfigs) {
       delete c.runtime.endpointConfigs[primaryRef];
       if (net.name !== 'bridge') c.runtime.endpointConfigs[net.id] = { ...waiting, networkName: net.name };
     }
     const others = Object.keys(c.runtime.endpointConfigs ?? {})
-      .filter((id) => id !== net.id)
+      .filter((id) => id !== net?.id)
       .map((id) => findNetwork(this.ctx.db, id))
       .filter((n): n is NetworkRecord => n !== undefined);
     const netnsPath = `${this.netnsDir}/${c.id}`;
@@ -131,11 +134,20 @@ export class NetworkController {
       // userns-remap: the netns belongs to the container's user namespace (network/userns-netns.ts).
       await createNetns(netnsPath, c.hostConfig.UsernsMode === 'host' ? undefined : this.ctx.settings.userns?.idMap);
       // Legacy links only on the default bridge (on user networks Docker turns them into DNS aliases).
-      const links = net.name === 'bridge' ? resolveLinks(this.ctx.db, c) : { hosts: [], env: [] };
+      const links = net?.name === 'bridge' ? resolveLinks(this.ctx.db, c) : { hosts: [], env: [] };
       if (links.env.length > 0) c.runtime.network.linkEnv = links.env;
-      const { ip } = await this.attachNetwork(c, net);
-      for (const other of others) await this.attachNetwork(c, other);
+      const ordered = net ? [net, ...others] : others;
+      let ip: string | undefined;
+      for (const n of ordered) {
+        const endpoint = await this.attachNetwork(c, n);
+        ip ??= endpoint.ip;
+      }
+      if (ip === undefined) {
+        await loopbackUp(netnsPath);
+        return;
+      }
       await writeHostsEntry(c, ip, links.hosts);
+      await pointResolvConfAtUserNetwork(c);
       await this.ports.publish(c, ip);
     } catch (err) {
       await this.release(c);
@@ -152,9 +164,26 @@ export class NetworkController {
     return attachContainerEndpoint(this.ctx.db, this.opts.mtu, c, net);
   }
 
-  /** Removes the container's endpoint on one network (its veth and address). */
+  /** `network connect` of a running container: the endpoint, and its published ports again when it had lost them (dockerd maps them anew). */
+  async attachRunning(c: ContainerRecord, net: NetworkRecord): Promise<ContainerEndpointFacts> {
+    const endpoint = await this.attachNetwork(c, net);
+    const facts = c.runtime.network;
+    if (facts && !facts.shared && facts.ports.length === 0 && facts.endpoints[0] === endpoint) await this.ports.publish(c, endpoint.ip);
+    await pointResolvConfAtUserNetwork(c);
+    return endpoint;
+  }
+
+  /** Removes the container's endpoint on one network (its veth and address), and the published ports when they were on it. */
   async detachNetwork(c: ContainerRecord, networkId: string): Promise<void> {
+    const facts = c.runtime.network;
+    const first = facts?.endpoints[0];
+    if (facts && !facts.shared && first?.networkId === networkId && facts.ports.length > 0) {
+      await this.ports.close(c.id);
+      await this.firewall.removePortRules({ ...facts, endpoints: [first] });
+      facts.ports = [];
+    }
     await detachContainerEndpoint(this.ctx.db, c, networkId);
+    if (facts && !facts.shared) await pointResolvConfAtUserNetwork(c);
   }
 
   /** Undoes connect(): proxies, rules, namespace, veth, addresses. Idempotent. */

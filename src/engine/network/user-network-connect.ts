@@ -1,4 +1,4 @@
-import { conflict, EngineError, invalidArgument } from '../../errors/engine-error.js';
+import { EngineError, invalidArgument } from '../../errors/engine-error.js';
 import type { EngineContext } from '../engine-context.js';
 import type { ContainerRecord, EndpointConfig } from '../containers/container-model.js';
 import { requireContainer, saveContainerState } from '../containers/container-repo.js';
@@ -9,7 +9,9 @@ import { requireNetwork } from './user-networks.js';
 /**
  * POST /networks/{id}/connect and /disconnect. A running container gets (or
  * loses) an ethN in its namespace at once; a stopped one only has its
- * settings recorded, used at its next start.
+ * settings recorded, used at its next start. As in dockerd, any network can
+ * be left, the one NetworkMode names too: a container on no network starts
+ * with loopback only.
  */
 export interface ConnectOptions {
   readonly aliases?: readonly string[];
@@ -18,10 +20,9 @@ export interface ConnectOptions {
 
 const forbidden = (message: string): EngineError => new EngineError('forbidden', message);
 
-/** The network a container's NetworkMode names, when it is a bridge network. */
+/** The network a container's NetworkMode names, when it is a bridge network it has not left. */
 export function primaryNetwork(ctx: EngineContext, c: ContainerRecord): NetworkRecord | undefined {
-  if (c.runtime.effectiveNetworkMode !== 'bridge') return undefined;
-  return findNetwork(ctx.db, c.hostConfig.NetworkMode === 'default' ? 'bridge' : c.hostConfig.NetworkMode);
+  return c.runtime.modeNetworkLeft === true ? undefined : modeNetwork(ctx, c);
 }
 
 export async function connectNetwork(ctx: EngineContext, netRef: string, containerRef: string, opts: ConnectOptions): Promise<void> {
@@ -36,15 +37,19 @@ export async function connectNetwork(ctx: EngineContext, netRef: string, contain
     throw forbidden(`endpoint with name ${c.name} already exists in network ${net.name}`);
   }
   if ((opts.aliases ?? []).length > 0 && net.name === 'bridge') throw invalidArgument('network-scoped alias is supported only for containers in user defined networks');
+  const rejoinsMode = c.runtime.modeNetworkLeft === true && modeNetwork(ctx, c)?.id === net.id;
   const cfg: EndpointConfig = { networkName: net.name, aliases: [...(opts.aliases ?? [])], ipv4: opts.ipv4 ?? '' };
-  configs[net.id] = cfg;
+  // The default bridge as NetworkMode keeps no endpoint config (user-endpoints.ts).
+  if (!(rejoinsMode && net.name === 'bridge')) configs[net.id] = cfg;
+  if (rejoinsMode) delete c.runtime.modeNetworkLeft;
   if (c.state.Running && c.runtime.network) {
     const controller = networkControllerOf(ctx);
     if (!controller) throw new EngineError('unavailable', 'networking is disabled in this daemon');
     try {
-      await controller.attachNetwork(c, net);
+      await controller.attachRunning(c, net);
     } catch (err) {
       delete configs[net.id];
+      if (rejoinsMode) c.runtime.modeNetworkLeft = true;
       throw err;
     }
   }
@@ -62,13 +67,17 @@ export async function disconnectNetwork(ctx: EngineContext, netRef: string, cont
   if (configs[net.id] === undefined && primary?.id !== net.id && !attached) {
     throw forbidden(`container ${c.id} is not connected to network ${net.name}`);
   }
-  if (primary?.id === net.id) {
-    // Berth keeps one primary network per container: its NetworkMode (Docker would leave it with none).
-    throw conflict(`container ${c.name} cannot be disconnected from its primary network ${net.name} in Berth; remove the container instead`);
-  }
+  // dockerd deletes the entry from NetworkSettings.Networks; NetworkMode stays as it was.
+  if (primary?.id === net.id) c.runtime.modeNetworkLeft = true;
   delete configs[net.id];
   c.runtime.endpointConfigs = configs;
   await networkControllerOf(ctx)?.detachNetwork(c, net.id);
   saveContainerState(ctx.db, c);
   ctx.events.publish('network', 'disconnect', net.id, { container: c.id, name: net.name, type: net.driver });
+}
+
+/** The network NetworkMode names, joined or left. */
+function modeNetwork(ctx: EngineContext, c: ContainerRecord): NetworkRecord | undefined {
+  if (c.runtime.effectiveNetworkMode !== 'bridge') return undefined;
+  return findNetwork(ctx.db, c.hostConfig.NetworkMode === 'default' ? 'bridge' : c.hostConfig.NetworkMode);
 }

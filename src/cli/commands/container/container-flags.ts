@@ -169,10 +169,11 @@ export function buildCreateOptions(flags: FlagValues, args: string[], env: NodeJ
     if (a !== 'stdin' && a !== 'stdout' && a !== 'stderr') throw new Error(`invalid argument "${a}" for "-a, --attach" flag: valid streams are STDIN, STDOUT and STDERR`);
   }
   const interactive = flags.bool('interactive');
+  // docker CLI (opts.go): -i attaches stdin; `create` is not detached, so `create -i` sets AttachStdin and StdinOnce as `run -i` does.
   const attach = mode.detach
     ? { stdin: false, stdout: false, stderr: false }
     : attachList.length > 0
-      ? { stdin: attachList.includes('stdin'), stdout: attachList.includes('stdout'), stderr: attachList.includes('stderr') }
+      ? { stdin: attachList.includes('stdin') || interactive, stdout: attachList.includes('stdout'), stderr: attachList.includes('stderr') }
       : { stdin: interactive, stdout: true, stderr: true };
   if (mode.detach && attachList.length > 0) throw new Error('Conflicting options: -a and -d');
 

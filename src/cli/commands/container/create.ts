@@ -57,7 +57,7 @@ export const createCommand: CommandSpec = {
   async run(ctx, flags, args) {
     let opts: CreateOptions;
     try {
-      opts = buildCreateOptions(flags, args, ctx.env, { detach: true });
+      opts = buildCreateOptions(flags, args, ctx.env, { detach: false });
     } catch (err) {
       throw new CliExit(125, describeError(err));
     }

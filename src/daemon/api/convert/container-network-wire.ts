@@ -10,7 +10,8 @@ export function containerNetworkNames(c: ContainerRecord): string[] {
   const configs = Object.entries(c.runtime.endpointConfigs ?? {});
   // NetworkMode may name the network by id (or prefix); its endpoint config knows the name.
   const primary = configs.find(([id]) => id.startsWith(requested))?.[1].networkName ?? requested;
-  const names = [primary];
+  // After `network disconnect` from it, dockerd shows only the networks left (maybe none).
+  const names = c.runtime.modeNetworkLeft === true ? [] : [primary];
   for (const [, cfg] of configs) if (!names.includes(cfg.networkName)) names.push(cfg.networkName);
   return names;
 }
@@ -73,6 +74,8 @@ export function networksWire(c: ContainerRecord): Record<string, unknown> {
 export function portMapWire(c: ContainerRecord): Record<string, Array<{ HostIp: string; HostPort: string }> | null> {
   const out: Record<string, Array<{ HostIp: string; HostPort: string }> | null> = {};
   if (!c.state.Running || c.runtime.effectiveNetworkMode !== 'bridge') return out;
+  // dockerd: a container left on no network shows no ports.
+  if (c.runtime.network?.endpoints.length === 0) return out;
   for (const key of Object.keys(c.config.ExposedPorts ?? {})) out[key] = null;
   for (const p of c.runtime.network?.ports ?? []) {
     const key = `${p.containerPort}/${p.proto}`;

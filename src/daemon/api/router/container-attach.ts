@@ -76,6 +76,11 @@ export async function handleAttach(sup: ContainerSupervisor, ctx: RequestContext
   socket.on('end', () => {
     stdinEnded = true;
     if (stdinCloser && c.config.StdinOnce && !detached) stdinCloser();
+    // dockerd (container/stream/attach.go): without StdinOnce the end of the client's stdin ends the attach; the container's stdin stays open.
+    else if (wantStdin && !c.config.StdinOnce && !detached) {
+      sup.removeAttachSink(c.id, sink);
+      sink.end();
+    }
   });
   socket.on('close', () => {
     closed = true;
