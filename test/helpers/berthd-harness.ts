@@ -16,6 +16,9 @@ import { existsSync, openSync, closeSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { ResponseValidator } from './response-validator.js';
+import { startValidatingProxy, type ValidatingProxy } from './validating-proxy.js';
+import { swaggerMissingMessage } from './engine-swagger.js';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
 /** The launcher users run (it sets the libuv pool size before the daemon loads). */
@@ -39,6 +42,12 @@ export interface StartBerthdOptions {
   readonly dataRoot?: string;
   /** Flags for node itself, before the daemon script (`--cpu-prof` is not allowed in NODE_OPTIONS). */
   readonly nodeArgs?: readonly string[];
+  /**
+   * Check every JSON response against Docker's swagger for the request's API
+   * version (test/helpers/response-validator.ts); stop() fails with the list of
+   * responses that do not fit. Default true; off when ../shared is absent.
+   */
+  readonly validateResponses?: boolean;
 }
 
 export interface BerthdHarness {
@@ -46,7 +55,10 @@ export interface BerthdHarness {
   readonly root: string;
   readonly dataRoot: string;
   readonly execRoot: string;
+  /** Where clients connect: the validating relay in front of the daemon (or the daemon's socket when validation is off). */
   readonly socket: string;
+  /** The daemon's own socket, for tests about the socket itself or raw HTTP edge cases. */
+  readonly daemonSocket: string;
   readonly dockerHost: string;
   readonly pidfile: string;
   readonly bridge: string;
@@ -115,7 +127,7 @@ export async function startBerthd(testName: string, opts: StartBerthdOptions = {
   if (bridge.length > 15) throw new Error(`bridge name ${bridge} is longer than 15 characters`);
   const dataRoot = opts.dataRoot ?? `${root}/data`;
   const execRoot = `${root}/exec`;
-  const socket = `${root}/berth.sock`;
+  const daemonSocket = `${root}/berth.sock`;
   const pidfile = `${root}/berthd.pid`;
   const configFile = `${root}/daemon.json`;
   const logFile = `${root}/berthd.log`;
@@ -129,12 +141,15 @@ export async function startBerthd(testName: string, opts: StartBerthdOptions = {
     daemonMain,
     '--data-root', dataRoot,
     '--exec-root', execRoot,
-    '-H', `unix://${socket}`,
+    '-H', `unix://${daemonSocket}`,
     '--pidfile', pidfile,
     '--bridge', bridge,
     '--config-file', configFile,
     ...(opts.args ?? []),
   ];
+  const validator = opts.validateResponses === false ? undefined : loadValidatorOnce();
+  const socket = validator ? `${root}/api.sock` : daemonSocket;
+  let proxy: ValidatingProxy | undefined;
   const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: dockerConfig };
   delete env.DOCKER_CONTEXT;
   delete env.DOCKER_TLS_VERIFY;
@@ -154,7 +169,8 @@ export async function startBerthd(testName: string, opts: StartBerthdOptions = {
     live.add(started);
     started.once('exit', () => live.delete(started));
     try {
-      await waitForPing(socket, started, opts.readyTimeoutMs ?? 10_000);
+      await waitForPing(daemonSocket, started, opts.readyTimeoutMs ?? 10_000);
+      if (validator && !proxy) proxy = await startValidatingProxy(socket, daemonSocket, validator);
     } catch (err) {
       started.kill('SIGKILL');
       await exited(started, 5_000);
@@ -180,6 +196,7 @@ export async function startBerthd(testName: string, opts: StartBerthdOptions = {
     dataRoot,
     execRoot,
     socket,
+    daemonSocket,
     dockerHost: `unix://${socket}`,
     pidfile,
     bridge,
@@ -193,8 +210,10 @@ export async function startBerthd(testName: string, opts: StartBerthdOptions = {
     async stop() {
       if (stopped) return;
       stopped = true;
+      await proxy?.close();
       await terminate();
       await cleanupRoot(root, { execRoot, bridge, mounted });
+      if (validator && validator.violations.length > 0) throw new Error(validator.report());
     },
     async kill9() {
       const c = child;
@@ -215,10 +234,20 @@ export async function startBerthd(testName: string, opts: StartBerthdOptions = {
     await launch();
   } catch (err) {
     stopped = true;
+    await proxy?.close();
     await cleanupRoot(root, { execRoot, bridge, mounted });
     throw err;
   }
   return h;
+}
+
+let validatorLoaded = false;
+/** One validator per harness (violations are per daemon); the swagger is parsed once per process. */
+function loadValidatorOnce(): ResponseValidator | undefined {
+  const v = ResponseValidator.load();
+  if (!v && !validatorLoaded) console.log(`# response validation off: ${swaggerMissingMessage}`);
+  validatorLoaded = true;
+  return v;
 }
 
 function exited(child: ChildProcess, timeoutMs: number): Promise<boolean> {

@@ -17,7 +17,7 @@ test('API fuzz with a fixed seed: no 5xx, no hang, no crash, no leak', async () 
 /** Sends raw bytes on a fresh connection, destroys it after the first reply bytes (or 2 s). */
 function rawThenHangUp(h: BerthdHarness, bytes: string): Promise<string> {
   return new Promise((resolve) => {
-    const s = connect(h.socket);
+    const s = connect(h.daemonSocket);
     let got = '';
     const finish = (): void => {
       s.destroy();
@@ -52,7 +52,7 @@ describe('regressions found by the fuzzer', () => {
       for (let i = 0; i < 5; i++) {
         // A request followed by garbage (the parser then kills the connection mid-stream), and a plain hang-up.
         await rawThenHangUp(h, `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n${i % 2 === 0 ? '2104206361' : ''}`);
-        assert.ok(await ping(h.socket, 5_000), `daemon died after a hang-up on ${path}`);
+        assert.ok(await ping(h.daemonSocket, 5_000), `daemon died after a hang-up on ${path}`);
       }
     }
   });

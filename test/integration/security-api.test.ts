@@ -42,13 +42,13 @@ describe('API access limits', () => {
   });
 
   test('the unix socket is 0660, owned by root and the berth group; others cannot connect', async () => {
-    const st = await stat(h.socket);
+    const st = await stat(h.daemonSocket);
     assert.equal(st.mode & 0o777, 0o660);
     assert.equal(st.uid, 0);
     const berthGid = Number(execFileSync('getent', ['group', 'berth'], { encoding: 'utf8' }).split(':')[2]);
     assert.equal(st.gid, berthGid);
     const asNobody = await new Promise<{ code: number; stderr: string }>((resolve) => {
-      execFile('runuser', ['-u', 'nobody', '--', 'curl', '-sS', '--unix-socket', h.socket, 'http://berth/_ping'], { encoding: 'utf8' }, (err, _out, stderr) =>
+      execFile('runuser', ['-u', 'nobody', '--', 'curl', '-sS', '--unix-socket', h.daemonSocket, 'http://berth/_ping'], { encoding: 'utf8' }, (err, _out, stderr) =>
         resolve({ code: err ? 1 : 0, stderr }),
       );
     });
@@ -58,20 +58,20 @@ describe('API access limits', () => {
 
   test('an oversized JSON body gets 400 and the daemon keeps serving', async () => {
     const big = Buffer.from(JSON.stringify({ Image: 'busybox', Env: ['X='.concat('a'.repeat(11 * 1024 * 1024))] }));
-    const r = await post(h.socket, '/containers/create', big);
+    const r = await post(h.daemonSocket, '/containers/create', big);
     assert.equal(r.status, 400, r.text);
     assert.match(r.text, /request body is too large/);
-    assert.equal(await ping(h.socket), true);
+    assert.equal(await ping(h.daemonSocket), true);
   });
 
   test('oversized headers get 431 and the daemon keeps serving', async () => {
-    const r = await rawExchange(h.socket, `GET /_ping HTTP/1.1\r\nHost: berth\r\nX-Big: ${'b'.repeat(32 * 1024)}\r\n\r\n`);
+    const r = await rawExchange(h.daemonSocket, `GET /_ping HTTP/1.1\r\nHost: berth\r\nX-Big: ${'b'.repeat(32 * 1024)}\r\n\r\n`);
     assert.match(r.text, /^HTTP\/1\.1 431/);
-    assert.equal(await ping(h.socket), true);
+    assert.equal(await ping(h.daemonSocket), true);
   });
 
   test('an idle keep-alive connection is closed by the daemon', async () => {
-    const r = await rawExchange(h.socket, 'GET /_ping HTTP/1.1\r\nHost: berth\r\nConnection: keep-alive\r\n\r\n');
+    const r = await rawExchange(h.daemonSocket, 'GET /_ping HTTP/1.1\r\nHost: berth\r\nConnection: keep-alive\r\n\r\n');
     assert.match(r.text, /^HTTP\/1\.1 200/);
     assert.ok(r.closedAfterMs >= 4_000 && r.closedAfterMs < 15_000, `closed after ${r.closedAfterMs} ms`);
   });
