@@ -43,7 +43,13 @@ export async function startValidatingProxy(listenPath: string, daemonSocket: str
     client.once('close', forget);
     upstream.once('close', forget);
     client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
+    // The daemon may reset a connection right after its reply (a request it refused mid-body, headers too large):
+    // the client still gets every byte of that reply, then the end, as it would from the daemon itself.
+    upstream.on('error', () => {
+      client.unpipe(upstream);
+      client.resume();
+      client.end();
+    });
     observe(client, upstream, validator);
     client.pipe(upstream);
     upstream.pipe(client);
