@@ -67,6 +67,19 @@ for (const cli of ['docker', 'berth'] as const) {
       await rmdir(CTX_ROOT).catch(() => undefined);
     });
 
+    test('--memory, --memory-swap, --cpu-shares, --cpuset-cpus, --cpu-period, --cpu-quota and --shm-size limit the RUN step containers', async () => {
+      const cg = (ctl: string, file: string): string => `cat /sys/fs/cgroup/${ctl}/${file} 2>/dev/null || echo none`;
+      const dir = await context(`${cli}/limits`, {
+        Dockerfile: [
+          'FROM busybox',
+          `RUN echo "mem=$(${cg('memory', 'memory.limit_in_bytes')}) swap=$(${cg('memory', 'memory.memsw.limit_in_bytes')}) shares=$(${cg('cpu', 'cpu.shares')}) period=$(${cg('cpu', 'cpu.cfs_period_us')}) quota=$(${cg('cpu', 'cpu.cfs_quota_us')}) cpus=$(${cg('cpuset', 'cpuset.cpus')}) shm=$(df -k /dev/shm | tail -1 | awk '{print $2}')"`,
+          '',
+        ].join('\n'),
+      });
+      const out = await ok(['build', '--no-cache', '-m', '64m', '--memory-swap', '96m', '--cpu-shares', '512', '--cpuset-cpus', '0', '--cpu-period', '50000', '--cpu-quota', '25000', '--shm-size', '32m', dir]);
+      assert.match(out, /mem=67108864 swap=100663296 shares=512 period=50000 quota=25000 cpus=0 shm=32768/);
+    });
+
     test('a RUN step keeps extended attributes in its layer (user.* and security.capability)', async () => {
       const dir = await context(`${cli}/xattr`, {
         Dockerfile: 'FROM busybox\nRUN touch /xf && i=0; while [ ! -e /tmp/go ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; rm -f /tmp/go\n',

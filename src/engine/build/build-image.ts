@@ -33,8 +33,21 @@ export interface BuildImageOptions {
   readonly rm?: boolean;
   /** Remove step containers even after a failure. */
   readonly forceRm?: boolean;
+  /** Limits of the RUN step containers (zero: unset). */
+  readonly stepResources?: StepResources;
   /** X-Registry-Config: credentials per registry for the base images a build pulls. */
   readonly registryCredentials?: Readonly<Record<string, RegistryCredentials>>;
+}
+
+/** `docker build --memory/--memory-swap/--cpu-shares/--cpuset-cpus/--cpu-period/--cpu-quota/--shm-size`: HostConfig fields of each RUN step container. */
+export interface StepResources {
+  readonly Memory: number;
+  readonly MemorySwap: number;
+  readonly CpuShares: number;
+  readonly CpusetCpus: string;
+  readonly CpuPeriod: number;
+  readonly CpuQuota: number;
+  readonly ShmSize: number;
 }
 
 /** One message of Docker's build JSON stream. */
@@ -114,7 +127,7 @@ export async function prepareBuild(sup: ContainerSupervisor, context: Readable, 
       const stream = (text: string): void => {
         if (text !== '') emit({ stream: text });
       };
-      const builder = new DockerfileBuilder(new EngineBuildBackend(sup, opts.registryCredentials ?? {}), {
+      const builder = new DockerfileBuilder(new EngineBuildBackend(sup, opts.registryCredentials ?? {}, opts.stepResources), {
         dockerfile: '',
         contextDir,
         scratchDir: join(dir, 'scratch'),

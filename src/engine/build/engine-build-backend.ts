@@ -20,6 +20,7 @@ import { findImage } from '../images/resolve.js';
 import { pullImage } from '../images/pull.js';
 import { parseReference } from '../../images/reference.js';
 import type { RegistryCredentials } from '../../registry/client/registry-client.js';
+import type { StepResources } from './build-image.js';
 import { storeImage } from '../images/store-image.js';
 import { deleteCacheEntry, getCachedImageId, putCachedImageId } from './build-cache.js';
 
@@ -32,6 +33,7 @@ export class EngineBuildBackend implements BuildBackend {
   constructor(
     private readonly sup: ContainerSupervisor,
     private readonly registryCredentials: Readonly<Record<string, RegistryCredentials>> = {},
+    private readonly stepResources?: StepResources,
   ) {}
 
   private get ctx() {
@@ -74,6 +76,7 @@ export class EngineBuildBackend implements BuildBackend {
         Labels: {},
       },
       hostConfig: {
+        ...setResources(this.stepResources),
         ...(req.networkMode !== undefined && req.networkMode !== '' ? { NetworkMode: req.networkMode } : {}),
         ...(req.extraHosts.length > 0 ? { ExtraHosts: [...req.extraHosts] } : {}),
       },
@@ -229,6 +232,12 @@ async function dropMountpoints(upper: string): Promise<void> {
     const st = await lstat(p).catch(() => undefined);
     if (st?.isDirectory() && (await readdir(p)).length === 0) await rmdir(p).catch(() => undefined);
   }
+}
+
+/** The step resources that are set (zero and "" mean unset, as moby's hostConfigFromOptions leaves them). */
+function setResources(r: StepResources | undefined): Record<string, number | string> {
+  if (!r) return {};
+  return Object.fromEntries(Object.entries(r).filter(([, v]) => v !== 0 && v !== ''));
 }
 
 const DOCKER_HUB_NAMES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);

@@ -9,6 +9,7 @@ import { CliExit } from '../../cli-errors.js';
 import { humanSize } from '../../format/human-size.js';
 import { readJsonLines, type JsonMessage } from '../../../client/json-lines.js';
 import { registryConfigHeader } from '../login/docker-config.js';
+import { parseMemory } from '../container/container-flags.js';
 import { contextTarStream, dockerfileTar, peekArchive } from './context-tar.js';
 
 export interface BuildOptions {
@@ -27,6 +28,8 @@ export interface BuildOptions {
   platform: string | undefined;
   rm: boolean;
   forceRm: boolean;
+  /** RUN step limits, sent as the query parameters docker build sends. */
+  resources: Record<string, string | undefined>;
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
@@ -125,6 +128,7 @@ export async function buildImage(ctx: CliContext, opts: BuildOptions): Promise<n
       networkmode: opts.network || undefined,
       extrahosts: opts.addHosts.length > 0 ? opts.addHosts : undefined,
       platform: opts.platform || undefined,
+      ...opts.resources,
       version: '1',
     },
     body,
@@ -162,6 +166,13 @@ export const buildCommand: CommandSpec = {
   args: { kind: 'exact', count: 1 },
   flags: [
     { long: 'add-host', kind: 'list', description: 'Add a custom host-to-IP mapping ("host:ip")' },
+    { long: 'cpu-period', kind: 'string', description: 'Limit the CPU CFS (Completely Fair Scheduler) period' },
+    { long: 'cpu-quota', kind: 'string', description: 'Limit the CPU CFS (Completely Fair Scheduler) quota' },
+    { long: 'cpu-shares', short: 'c', kind: 'string', description: 'CPU shares (relative weight)' },
+    { long: 'cpuset-cpus', kind: 'string', description: 'CPUs in which to allow execution (0-3, 0,1)' },
+    { long: 'memory', short: 'm', kind: 'string', description: 'Memory limit' },
+    { long: 'memory-swap', kind: 'string', description: "Swap limit equal to memory plus swap: -1 to enable unlimited swap" },
+    { long: 'shm-size', kind: 'string', description: 'Size of /dev/shm' },
     { long: 'build-arg', kind: 'list', description: 'Set build-time variables' },
     { long: 'file', short: 'f', kind: 'string', description: 'Name of the Dockerfile (Default is "PATH/Dockerfile")' },
     { long: 'force-rm', kind: 'bool', description: 'Always remove intermediate containers' },
@@ -193,6 +204,25 @@ export const buildCommand: CommandSpec = {
       platform: flags.string('platform'),
       rm: flags.bool('rm'),
       forceRm: flags.bool('force-rm'),
+      resources: buildResources(flags),
     });
   },
 };
+
+/** The docker CLI's build resource flags as query parameters (sizes in bytes, go-units notation; -1 swap is unlimited). */
+function buildResources(flags: { string(name: string): string | undefined }): Record<string, string | undefined> {
+  const bytes = (name: string): string | undefined => {
+    const v = flags.string(name);
+    if (v === undefined || v === '') return undefined;
+    return v === '-1' ? '-1' : String(parseMemory(v));
+  };
+  return {
+    memory: bytes('memory'),
+    memswap: bytes('memory-swap'),
+    cpushares: flags.string('cpu-shares'),
+    cpusetcpus: flags.string('cpuset-cpus'),
+    cpuperiod: flags.string('cpu-period'),
+    cpuquota: flags.string('cpu-quota'),
+    shmsize: bytes('shm-size'),
+  };
+}

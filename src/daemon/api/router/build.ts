@@ -1,6 +1,6 @@
 import { invalidArgument } from '../../../errors/engine-error.js';
 import { imageOperations } from '../../../engine/concurrency/limit.js';
-import { type BuildMessage, BuildFailure, prepareBuild } from '../../../engine/build/build-image.js';
+import { type BuildMessage, BuildFailure, prepareBuild, type StepResources } from '../../../engine/build/build-image.js';
 import type { ContainerSupervisor } from '../../../engine/containers/supervisor.js';
 import type { Router } from '../router.js';
 import { queryBool, queryFilters, type RequestContext } from '../request-context.js';
@@ -27,6 +27,7 @@ export function registerBuildRoutes(router: Router, sup: ContainerSupervisor): v
       rm: queryBool(q, 'rm', true),
       forceRm: queryBool(q, 'forcerm'),
       registryCredentials: registryConfigOf(rc),
+      stepResources: stepResourcesOf(q),
     }), rc.signal);
     try {
       await imageOperations.run(() => streamBuild(rc, queryBool(q, 'q'), (emit) => prepared.run(emit, rc.signal)), rc.signal);
@@ -59,6 +60,26 @@ async function streamBuild(rc: RequestContext, quiet: boolean, run: (emit: (m: B
     write({ errorDetail: { ...(code !== 0 ? { code } : {}), message }, error: message });
   }
   res.end();
+}
+
+/**
+ * Resource limits for the RUN step containers, as moby's postBuild reads them
+ * (httputils.Int64ValueOrZero: a value that is not a number counts as unset).
+ */
+function stepResourcesOf(q: URLSearchParams): StepResources {
+  const int = (name: string): number => {
+    const n = Number.parseInt(q.get(name) ?? '', 10);
+    return Number.isFinite(n) ? n : 0;
+  };
+  return {
+    Memory: int('memory'),
+    MemorySwap: int('memswap'),
+    CpuShares: int('cpushares'),
+    CpusetCpus: q.get('cpusetcpus') ?? '',
+    CpuPeriod: int('cpuperiod'),
+    CpuQuota: int('cpuquota'),
+    ShmSize: int('shmsize'),
+  };
 }
 
 function jsonRecord(raw: string | null, name: string): Record<string, unknown> {
