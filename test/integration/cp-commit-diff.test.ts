@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { loadBusybox, runCli, startBerthd, type BerthdHarness } from '../helpers/berthd-harness.js';
 
 for (const cli of ['docker', 'berth'] as const) {
@@ -68,6 +69,34 @@ for (const cli of ['docker', 'berth'] as const) {
       assert.equal(await readFile(`${app?.Source ?? ''}/f`, 'utf8'), 'app\n');
       await ok(['rm', '-v', `volimg-${cli}`]);
       assert.equal(existsSync(app?.Source ?? '/'), false, 'rm -v removed the anonymous volume');
+    });
+
+    test('commit body config (docker-py conf=): the new image config, the container\'s filling what it leaves unset, as dockerd 20.10', async () => {
+      if (cli !== 'docker') return;
+      await ok(['create', '--name', `cb-${cli}`, '-e', 'B=2', '-e', 'A=0', '--label', 'z=w', '-w', '/srv', '-u', '1000', '--expose', '90', 'busybox', 'sleep', '1']);
+      const body = JSON.stringify({ Env: ['A=1'], Cmd: ['echo', 'hi'], Labels: { x: 'y' }, ExposedPorts: { '80/tcp': {} } });
+      // Not curl through execFileSync: the harness's relay runs on this event loop.
+      const res = await new Promise<string>((resolve, reject) => {
+        const req = request({ socketPath: h.socket, method: 'POST', path: `/v1.41/commit?container=cb-${cli}&repo=cbimg&changes=ENV%20C%3D3`, headers: { 'Content-Type': 'application/json' } }, (r) => {
+          let text = '';
+          r.on('data', (c: Buffer) => (text += c.toString()));
+          r.on('end', () => resolve(`${r.statusCode} ${text}`));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+      assert.match(res, /^201 \{"Id":"sha256:[0-9a-f]{64}"\}/);
+      const cfg = JSON.parse(await ok(['image', 'inspect', '-f', '{{json .Config}}', 'cbimg'])) as Record<string, unknown>;
+      // dockerd 20.10 for the same container and request:
+      // {"User":"1000","ExposedPorts":{"80/tcp":{},"90/tcp":{}},"Env":["A=1","C=3","B=2","PATH=/usr/local/sbin:…"],"Cmd":["echo","hi"],"WorkingDir":"/srv","Labels":{"x":"y","z":"w"}}
+      assert.equal(cfg['User'], '1000');
+      assert.deepEqual(cfg['ExposedPorts'], { '80/tcp': {}, '90/tcp': {} });
+      assert.deepEqual(cfg['Env'], ['A=1', 'C=3', 'B=2', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin']);
+      assert.deepEqual(cfg['Cmd'], ['echo', 'hi']);
+      assert.equal(cfg['WorkingDir'], '/srv');
+      assert.deepEqual(cfg['Labels'], { x: 'y', z: 'w' });
+      await ok(['rm', `cb-${cli}`]);
+      await ok(['rmi', 'cbimg']);
     });
 
     test('commit of a running container pauses it and it keeps running', async () => {

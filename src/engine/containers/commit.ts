@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
 import { invalidArgument } from '../../errors/engine-error.js';
 import { applyConfigChanges } from '../../images/config-changes.js';
+import { mergeCommitConfig } from './commit-config.js';
 import type { ImageConfig, ImageRunConfig } from '../../images/image-config.js';
 import { layerDiffStream } from '../../images/layer-diff.js';
 import { familiarString } from '../../images/reference.js';
@@ -23,6 +24,8 @@ export interface CommitOptions {
   readonly pause?: boolean;
   /** Dockerfile instructions applied to the config (`-c`). */
   readonly changes?: readonly string[];
+  /** The body's container config (docker-py `conf`): the image config, with the container's filling what it leaves unset. */
+  readonly config?: ImageRunConfig;
 }
 
 /** Drops the init layer's files from a layer tar (Docker keeps them in a layer of their own that is never committed). */
@@ -79,7 +82,9 @@ export async function commitContainer(sup: ContainerSupervisor, ref: string, opt
     container: c.id,
     // the image it was committed from (`Parent` in inspect, ParentId in `docker images`), as the classic builder records it
     parent: image.id,
-    config: applyConfigChanges(runConfig, opts.changes ?? []),
+    config: opts.config
+      ? mergeCommitConfig(applyConfigChanges({ ...opts.config }, opts.changes ?? []), runConfig)
+      : applyConfigChanges(runConfig, opts.changes ?? []),
     rootfs: { type: 'layers', diff_ids: [...base.rootfs.diff_ids, diffId] },
     history: [
       ...(base.history ?? []),

@@ -9,7 +9,7 @@ const PUSH_PULL = 'test/integration/registry-push-pull.test.ts';
 const AUTH = 'test/integration/registry-auth.test.ts';
 const COMMIT = 'test/integration/cp-commit-diff.test.ts';
 const FILTERS = 'test/integration/list-filters.test.ts';
-const commitBody = refused('invalid_argument', 'a config in the POST /commit body is not supported by berth yet; use changes (docker commit --change)');
+const commitBody = implemented('test/integration/cp-commit-diff.test.ts', 'commit body');
 const notYet = (what: string) => refused('invalid_argument', `${what} is not supported by berth yet`);
 
 export const imagesLedger: LedgerTable = {

@@ -1,3 +1,4 @@
+import type { ImageRunConfig } from '../../../images/image-config.js';
 import { invalidArgument } from '../../../errors/engine-error.js';
 import type { ContainerSupervisor } from '../../../engine/containers/supervisor.js';
 import { archiveContainerPath, statContainerPath, type PathStat } from '../../../engine/containers/archive-get.js';
@@ -58,7 +59,7 @@ export function registerArchiveRoutes(router: Router, sup: ContainerSupervisor):
   });
 
   router.post('/commit', async (rc) => {
-    await readJsonBody(rc.req);
+    const body = await readJsonBody(rc.req);
     const container = rc.query.get('container') ?? '';
     if (container === '') throw invalidArgument('No container specified');
     const q = (name: string): string | undefined => rc.query.get(name) || undefined;
@@ -69,7 +70,13 @@ export function registerArchiveRoutes(router: Router, sup: ContainerSupervisor):
       ...(q('author') ? { author: q('author') } : {}),
       pause: queryBool(rc.query, 'pause', true),
       changes: rc.query.getAll('changes').flatMap((c) => c.split('\n')).filter((c) => c.trim() !== ''),
+      ...(isConfigObject(body) ? { config: body as ImageRunConfig } : {}),
     });
     sendJson(rc, 201, { Id: id });
   });
+}
+
+/** A JSON object as the body; the docker CLI sends `null` when it has no config. */
+function isConfigObject(body: unknown): boolean {
+  return body !== null && typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length > 0;
 }
