@@ -58,4 +58,20 @@ describe('a hijacked request body is not stdin', () => {
     const out = await c.output;
     assert.equal(demux(out).stdout.toString(), 'hi\n');
   });
+
+  test('exec start: the start request\'s Tty decides the framing, whatever the exec was created with (dockerd 20.10)', async () => {
+    for (const [createTty, startTty] of [[true, true], [true, false], [false, true], [false, false]] as const) {
+      const created = await apiJson(t.socket, 'POST', '/v1.41/containers/body-cat/exec', { AttachStdout: true, Tty: createTty, Cmd: ['echo', 'hi'] });
+      assert.equal(created.status, 201, created.text);
+      const id = (created.json as { Id: string }).Id;
+      const c = hijack(t.socket, 'POST', `/v1.41/exec/${id}/start`, { body: JSON.stringify({ Detach: false, Tty: startTty }) });
+      const head = await c.head;
+      assert.match(head.headers['content-type'] ?? '', /^application\/vnd\.docker\.raw-stream/);
+      const out = await c.output;
+      // A TTY exec writes "hi\r\n" (the pty), a plain one "hi\n"; without start Tty each write is framed.
+      const text = createTty ? 'hi\r\n' : 'hi\n';
+      if (startTty) assert.equal(out.toString(), text, `create Tty ${createTty}, start Tty ${startTty}`);
+      else assert.equal(demux(out).stdout.toString(), text, `create Tty ${createTty}, start Tty ${startTty}`);
+    }
+  });
 });

@@ -1,3 +1,5 @@
+import { MULTIPLEXED_STREAM, RAW_STREAM } from './stdcopy.js';
+import { compareVersions } from './versions.js';
 import type { Duplex } from 'node:stream';
 import type { RequestContext } from './request-context.js';
 import { API_VERSION } from './versions.js';
@@ -82,7 +84,9 @@ function statusText(status: number): string {
  * when the client asked to upgrade, otherwise a 200 whose body is the stream.
  * Returns the socket to write frames to (and read stdin from).
  */
-export function hijack(ctx: RequestContext, contentType: string): Duplex {
+export function hijack(ctx: RequestContext, requested: string): Duplex {
+  // The multiplexed-stream media type came with API 1.42; before it dockerd names every hijacked stream raw.
+  const contentType = requested === MULTIPLEXED_STREAM && compareVersions(ctx.apiVersion, '1.42') < 0 ? RAW_STREAM : requested;
   if (ctx.upgradeSocket) {
     ctx.upgradeSocket.write(
       `HTTP/1.1 101 UPGRADED\r\nContent-Type: ${contentType}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n` +

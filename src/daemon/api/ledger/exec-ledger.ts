@@ -18,7 +18,7 @@ export const execLedger: LedgerTable = {
   'POST /containers/{id}/exec body WorkingDir': implemented(EXEC, "'-w'"),
   'POST /exec/{id}/start': implemented(EXEC, "'exec'"),
   'POST /exec/{id}/start body Detach': implemented(EXEC, "'-d'"),
-  'POST /exec/{id}/start body Tty': implemented('test/integration/api-versioned-behaviour.test.ts', 'Tty'),
+  'POST /exec/{id}/start body Tty': implemented('test/integration/hijack-request-body.test.ts', 'decides the framing'),
   'POST /exec/{id}/start body ConsoleSize': implemented(NATIVE, 'ConsoleSize'),
   'POST /exec/{id}/resize': implemented(NATIVE, 'resize'),
   'POST /exec/{id}/resize ?h': implemented(NATIVE, 'resize'),

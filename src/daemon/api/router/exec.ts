@@ -55,7 +55,9 @@ async function handleExecStart(sup: ContainerSupervisor, ctx: RequestContext): P
     sendStatus(ctx, 200);
     return;
   }
-  const tty = e.config.Tty;
+  // The start request's Tty decides the framing, not the exec's (moby postContainerExecStart): a TTY exec
+  // started with Tty false is multiplexed, a plain one started with Tty true is raw.
+  const tty = opts.Tty === true;
   const socket: Duplex = hijack(ctx, tty ? RAW_STREAM : MULTIPLEXED_STREAM);
   let closed = false;
   const pending: Buffer[] = rest.length > 0 ? [rest] : [];
