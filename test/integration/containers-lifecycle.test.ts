@@ -111,7 +111,7 @@ for (const cli of ['docker', 'berth'] as const) {
       assert.equal((await run(['run', '-d', '--name', name, 'busybox', 'sleep', '300'])).code, 0);
       const refused = await run(['rm', name]);
       assert.equal(refused.code, 1);
-      assert.match(refused.stderr, /container is running: stop the container before removing or force remove/);
+      assert.match(refused.stderr, /You cannot remove a running container [0-9a-f]{64}\. Stop the container before attempting removal or force remove/);
       const forced = await run(['rm', '-f', name]);
       assert.equal(forced.code, 0, forced.stderr);
       assert.equal((await run(['ps', '-aq', '--filter', `name=${name}`])).stdout.trim(), '');

@@ -369,11 +369,11 @@ function validateHostConfig(h: HostConfig, runtimes: readonly string[]): void {
   if (h.OomScoreAdj < -1000 || h.OomScoreAdj > 1000) throw invalidArgument(`Invalid value ${h.OomScoreAdj}, range for oom score adj is [-1000, 1000]`);
   const policy = h.RestartPolicy.Name;
   if (!['no', 'always', 'unless-stopped', 'on-failure'].includes(policy)) {
-    throw invalidArgument(`invalid restart policy: unknown policy '${policy}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`);
+    throw invalidArgument(`invalid restart policy '${policy}'`); // dockerd 20.10's texts (runconfig validateRestartPolicy)
   }
-  if (h.RestartPolicy.MaximumRetryCount < 0) throw invalidArgument('invalid restart policy: maximum retry count must be a positive integer');
+  if (h.RestartPolicy.MaximumRetryCount < 0) throw invalidArgument('maximum retry count cannot be negative');
   if (policy !== 'on-failure' && h.RestartPolicy.MaximumRetryCount > 0) {
-    throw invalidArgument(`invalid restart policy: maximum retry count can only be used with 'on-failure'`);
+    throw invalidArgument(`maximum retry count cannot be used with restart policy '${policy}'`);
   }
   if (h.AutoRemove && policy !== 'no') throw invalidArgument("can't create 'AutoRemove' container with restart policy");
   if (h.ShmSize < 0) throw invalidArgument('SHM size can not be less than 0');

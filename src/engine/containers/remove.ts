@@ -20,7 +20,7 @@ export async function removeContainer(sup: ContainerSupervisor, ref: string, opt
   const first = requireContainer(sup.ctx.db, ref);
   if (sup.removing.has(first.id)) throw conflict(`removal of container ${ref} is already in progress`);
   if (first.state.Running && !opts.force) {
-    throw conflict(`cannot remove container "/${first.name}": container is running: stop the container before removing or force remove`);
+    throw conflict(`You cannot remove a running container ${first.id}. Stop the container before attempting removal or force remove`); // dockerd 20.10
   }
   sup.removing.add(first.id);
   try {

@@ -44,8 +44,10 @@ export async function updateContainer(sup: ContainerSupervisor, ref: string, upd
     if (update.RestartPolicy && update.RestartPolicy.Name !== undefined) {
       const name = update.RestartPolicy.Name === '' ? 'no' : update.RestartPolicy.Name;
       if (!['no', 'always', 'unless-stopped', 'on-failure'].includes(name)) {
-        throw invalidArgument(`invalid restart policy: unknown policy '${name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`);
+        throw invalidArgument(`invalid restart policy '${name}'`);
       }
+      if (name !== 'on-failure' && (update.RestartPolicy.MaximumRetryCount ?? 0) > 0) throw invalidArgument(`maximum retry count cannot be used with restart policy '${name}'`);
+      if ((update.RestartPolicy.MaximumRetryCount ?? 0) < 0) throw invalidArgument('maximum retry count cannot be negative');
       if (c.hostConfig.AutoRemove && name !== 'no') throw invalidArgument('Restart policy cannot be updated because AutoRemove is enabled for the container');
       next.RestartPolicy = { Name: name, MaximumRetryCount: name === 'on-failure' ? update.RestartPolicy.MaximumRetryCount ?? 0 : 0 };
     }

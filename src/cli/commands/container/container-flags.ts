@@ -120,20 +120,15 @@ export function resolveEnv(entries: readonly string[], env: NodeJS.ProcessEnv): 
   return out;
 }
 
+/** The docker CLI's ParseRestartPolicy: name[:count], the name checked by the daemon (its texts, its status). */
 export function parseRestartPolicy(value: string): RestartPolicy {
   if (value === '' || value === 'no') return { Name: 'no' };
   const [name = '', count] = value.split(':');
-  if (name === 'always' || name === 'unless-stopped') {
-    if (count !== undefined) throw new Error(`invalid restart policy format: maximum retry count can only be used with 'on-failure'`);
-    return { Name: name };
-  }
-  if (name === 'on-failure') {
-    if (count === undefined) return { Name: 'on-failure' };
-    const n = Number(count);
-    if (!Number.isInteger(n)) throw new Error(`invalid restart policy format: maximum retry count must be an integer`);
-    return { Name: 'on-failure', MaximumRetryCount: n };
-  }
-  throw new Error(`invalid restart policy format: unknown policy '${name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`);
+  // Any other name goes to the daemon as it is: dockerd answers "invalid restart policy 'X'".
+  if (count === undefined) return { Name: name as RestartPolicy['Name'] };
+  const n = Number(count);
+  if (count === '' || !Number.isInteger(n)) throw new Error(`invalid restart policy format: maximum retry count must be an integer`);
+  return { Name: name as RestartPolicy['Name'], MaximumRetryCount: n };
 }
 
 /** go-units RAMInBytes: "512m" → 536870912 (binary multiples). */
