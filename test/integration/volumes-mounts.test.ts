@@ -1,6 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { request } from 'node:http';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { loadBusybox, runCli, startBerthd, type BerthdHarness } from '../helpers/berthd-harness.js';
 
@@ -160,5 +162,46 @@ describe('mount options only the docker CLI has', () => {
     await run(['run', '--rm', '-v', 'shared:/shared', 'busybox', 'sh', '-c', 'echo s > /shared/f']);
     const from = await run(['run', '--rm', '--volumes-from', 'vsrc:ro', 'busybox', 'sh', '-c', 'cat /shared/f; touch /shared/g 2>/dev/null || echo ro']);
     assert.equal(from.stdout, 's\nro\n');
+  });
+
+  test('--mount bind-recursive=disabled (BindOptions.NonRecursive) leaves out the mounts under the source; BindOptions.CreateMountpoint makes the source', async () => {
+    const src = `${h.root}/rbind-src`;
+    await mkdir(`${src}/sub`, { recursive: true });
+    execFileSync('mount', ['-t', 'tmpfs', 'tmpfs', `${src}/sub`]);
+    try {
+      await writeFile(`${src}/sub/inner`, 'inner\n');
+      const recursive = await run(['run', '--rm', '--mount', `type=bind,source=${src},target=/m`, 'busybox', 'sh', '-c', 'cat /m/sub/inner 2>/dev/null || echo absent']);
+      assert.equal(recursive.stdout, 'inner\n', recursive.stderr);
+      const flat = await run(['run', '--rm', '--mount', `type=bind,source=${src},target=/m,bind-recursive=disabled`, 'busybox', 'sh', '-c', 'cat /m/sub/inner 2>/dev/null || echo absent']);
+      assert.equal(flat.stdout, 'absent\n', flat.stderr);
+    } finally {
+      execFileSync('umount', [`${src}/sub`]);
+    }
+    // The docker CLI v28 has no flag for it: BindOptions.CreateMountpoint through the API.
+    const created = `${h.root}/made-by-mount/deeper`;
+    const body = { Image: 'busybox', Cmd: ['sh', '-c', 'echo here > /n/f'], HostConfig: { Mounts: [{ Type: 'bind', Source: created, Target: '/n', BindOptions: { CreateMountpoint: true } }] } };
+    const status = await new Promise<string>((resolve, reject) => {
+      const req = request({ socketPath: h.socket, method: 'POST', path: '/containers/create?name=mkmount', headers: { 'Content-Type': 'application/json' } }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve(`${res.statusCode} ${text}`));
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify(body));
+    });
+    assert.match(status, /^201 /);
+    const started = await run(['start', '-a', 'mkmount']);
+    assert.equal(started.code, 0, started.stderr);
+    assert.equal(await readFile(`${created}/f`, 'utf8'), 'here\n');
+    await run(['rm', 'mkmount']);
+  });
+
+  test('--mount volume-subpath (VolumeOptions.Subpath) mounts a directory of the volume; an escaping subpath is refused', async () => {
+    assert.equal((await run(['run', '--rm', '-v', 'subv:/d', 'busybox', 'sh', '-c', 'mkdir -p /d/a/b && echo deep > /d/a/b/f'])).code, 0);
+    const sub = await run(['run', '--rm', '--mount', 'type=volume,source=subv,target=/s,volume-subpath=a/b', 'busybox', 'cat', '/s/f']);
+    assert.equal(sub.stdout, 'deep\n', sub.stderr);
+    const bad = await run(['run', '--rm', '--mount', 'type=volume,source=subv,target=/s,volume-subpath=../x', 'busybox', 'true']);
+    assert.equal(bad.code, 125);
+    assert.match(bad.stderr, /subpath must be a relative path within the volume/);
   });
 });

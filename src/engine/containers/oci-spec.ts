@@ -23,6 +23,8 @@ export interface SpecMount {
   readonly propagation?: 'private' | 'rprivate' | 'shared' | 'rshared' | 'slave' | 'rslave';
   /** Extra mount options (tmpfs size=…, nosuid, …). */
   readonly options?: readonly string[];
+  /** A bind of the source alone, without the mounts beneath it (BindOptions.NonRecursive). */
+  readonly nonRecursive?: boolean;
 }
 
 export interface Ulimit {
@@ -239,7 +241,7 @@ function toOciMount(m: SpecMount): OciMount {
     destination: m.destination,
     type: 'bind',
     source: m.source,
-    options: ['rbind', ...(m.readonly ? ['ro'] : []), m.propagation ?? 'rprivate', ...(m.options ?? [])],
+    options: [m.nonRecursive ? 'bind' : 'rbind', ...(m.readonly ? ['ro'] : []), m.propagation ?? 'rprivate', ...(m.options ?? [])],
   };
 }
 

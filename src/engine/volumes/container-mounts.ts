@@ -36,7 +36,7 @@ export async function specMountsFor(ctx: EngineContext, c: ContainerRecord): Pro
       if (m.subpath !== undefined) source = await resolveInRoot(source, m.subpath);
     }
     const propagation = m.propagation === '' ? undefined : (m.propagation as SpecMount['propagation']);
-    out.push({ destination: m.destination, source, type: 'bind', readonly: m.readOnly, ...(propagation ? { propagation } : {}) });
+    out.push({ destination: m.destination, source, type: 'bind', readonly: m.readOnly, ...(propagation ? { propagation } : {}), ...(m.nonRecursive ? { nonRecursive: true } : {}) });
   }
   return out;
 }

@@ -106,7 +106,10 @@ export async function resolveMounts(ctx: EngineContext, inputs: MountInputs): Pr
       }
       const propagation = ms.BindOptions?.Propagation ?? '';
       if (propagation !== '' && !propagations.has(propagation)) throw mountErr(type, `invalid propagation mode: ${propagation}`);
-      add({ type: 'bind', source, destination, readOnly, mode: '', propagation: propagation === '' ? 'rprivate' : propagation, copyData: false });
+      add({
+        type: 'bind', source, destination, readOnly, mode: '', propagation: propagation === '' ? 'rprivate' : propagation, copyData: false,
+        ...(ms.BindOptions?.NonRecursive === true ? { nonRecursive: true } : {}),
+      });
     } else if (type === 'volume') {
       if (ms.BindOptions) throw mountErr(type, 'field BindOptions must not be specified');
       if (ms.TmpfsOptions) throw mountErr(type, 'field TmpfsOptions must not be specified');

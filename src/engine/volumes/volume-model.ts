@@ -33,6 +33,8 @@ export interface ResolvedMount {
   anonymous?: boolean;
   /** tmpfs mount options (size=…, mode=…). */
   tmpfsOptions?: string[];
+  /** Bind without the mounts under the source (--mount bind-recursive=disabled, BindOptions.NonRecursive). */
+  nonRecursive?: boolean;
   /** Volume subpath (--mount volume-subpath). */
   subpath?: string;
   /** From HostConfig.Tmpfs (`--tmpfs`): dockerd keeps these out of Mounts[] and `--volumes-from`. */
