@@ -77,8 +77,8 @@ describe('refusal check', () => {
 
   test('refused fields inside arrays of objects are found', () => {
     const mount = (bindOptions: object) => ({ HostConfig: { Mounts: [{ Type: 'bind', Source: '/tmp', Target: '/x' }, { Type: 'bind', Source: '/', Target: '/y', BindOptions: bindOptions }] } });
-    refuseUnsupportedFields('POST /containers/create', mount({ NonRecursive: false }));
-    assert.throws(() => refuseUnsupportedFields('POST /containers/create', mount({ NonRecursive: true })), /NonRecursive/);
+    refuseUnsupportedFields('POST /containers/create', mount({ ReadOnlyForceRecursive: false }));
+    assert.throws(() => refuseUnsupportedFields('POST /containers/create', mount({ ReadOnlyForceRecursive: true })), /ReadOnlyForceRecursive/);
   });
 
   test('a refused field with a non-zero default is refused only when it differs from it', () => {
