@@ -1,3 +1,4 @@
+import { parseDetachKeys } from '../containers/detach-keys.js';
 import { randomBytes } from 'node:crypto';
 import { conflict, invalidArgument } from '../../errors/engine-error.js';
 import { requireContainer } from '../containers/container-repo.js';
@@ -14,6 +15,7 @@ export function createExec(sup: ContainerSupervisor, containerRef: string, opts:
   if (!c.state.Running) throw conflict(`container ${c.id} is not running`);
   if (c.state.Paused) throw conflict(`container ${c.id} is paused, unpause the container before exec`);
   if (c.state.Restarting) throw conflict(`container ${c.id} is restarting, wait until the container is running`);
+  if (opts.DetachKeys) parseDetachKeys(opts.DetachKeys); // dockerd refuses bad keys at create
   const id = randomBytes(32).toString('hex');
   const config: ExecConfig = {
     User: opts.User ?? '',

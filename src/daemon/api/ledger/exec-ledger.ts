@@ -1,4 +1,4 @@
-import { implemented, refused, type LedgerTable } from './ledger-types.js';
+import { implemented, type LedgerTable } from './ledger-types.js';
 
 const EXEC = 'test/integration/exec-cli.test.ts';
 const NATIVE = 'test/integration/exec-native.test.ts';
@@ -9,7 +9,7 @@ export const execLedger: LedgerTable = {
   'POST /containers/{id}/exec body AttachStdout': implemented(EXEC, "'exec'"),
   'POST /containers/{id}/exec body AttachStderr': implemented(EXEC, "'exec'"),
   'POST /containers/{id}/exec body ConsoleSize': implemented(NATIVE, 'ConsoleSize'),
-  'POST /containers/{id}/exec body DetachKeys': refused('invalid_argument', 'exec DetachKeys are not supported by berth yet (container attach detachKeys are)'),
+  'POST /containers/{id}/exec body DetachKeys': implemented('test/integration/detach-keys.test.ts', 'exec DetachKeys'),
   'POST /containers/{id}/exec body Tty': implemented(EXEC, "'-t'"),
   'POST /containers/{id}/exec body Env': implemented(EXEC, "'-e'"),
   'POST /containers/{id}/exec body Cmd': implemented(EXEC, "'exec'"),

@@ -1,3 +1,4 @@
+import { DetachKeyScanner, parseDetachKeys } from '../../../engine/containers/detach-keys.js';
 import { checkShape, execConfigShape } from '../../../engine/security/api-shape.js';
 import type { Duplex } from 'node:stream';
 import { invalidArgument } from '../../../errors/engine-error.js';
@@ -78,14 +79,26 @@ async function handleExecStart(sup: ContainerSupervisor, ctx: RequestContext): P
       if (stdinEnded) close();
     },
   };
-  socket.on('data', (chunk: Buffer) => {
-    if (!e.config.AttachStdin) return;
-    if (stdinWriter) stdinWriter(chunk);
-    else pending.push(chunk);
+  // moby's exec: with a TTY, stdin goes through the escape proxy (the exec's DetachKeys, else ctrl-p ctrl-q);
+  // the sequence ends this client's stream and leaves the process running.
+  const scanner = e.config.Tty ? new DetachKeyScanner(parseDetachKeys(e.config.DetachKeys)) : undefined;
+  let detached = false;
+  socket.on('data', (raw: Buffer) => {
+    if (!e.config.AttachStdin || detached) return;
+    const { data: chunk, detach } = scanner ? scanner.feed(raw) : { data: raw, detach: false };
+    if (chunk.length > 0) {
+      if (stdinWriter) stdinWriter(chunk);
+      else pending.push(chunk);
+    }
+    if (detach) {
+      detached = true;
+      closed = true;
+      socket.end();
+    }
   });
   socket.on('end', () => {
     stdinEnded = true;
-    stdinCloser?.();
+    if (!detached) stdinCloser?.();
   });
   socket.on('close', () => {
     closed = true;
