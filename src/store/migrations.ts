@@ -142,4 +142,10 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE networks ADD COLUMN gateway6 TEXT NOT NULL DEFAULT '';
     `,
   },
+  {
+    version: 10,
+    sql: `
+      ALTER TABLE networks ADD COLUMN aux_json TEXT NOT NULL DEFAULT '{}';  -- IPAM AuxiliaryAddresses: name → IPv4 kept out of allocation
+    `,
+  },
 ];

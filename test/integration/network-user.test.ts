@@ -14,6 +14,11 @@ for (const [cli, octet] of [['docker', 211], ['berth', 212]] as const) {
   describe(`user-defined networks via ${cli}`, () => {
     let h: BerthdHarness;
     const run = (args: string[]) => runCli(cli, args, { env: h.env, timeoutMs: 60_000 });
+    const ok = async (args: string[]): Promise<string> => {
+      const r = await run(args);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+      return r.stdout;
+    };
     const subnet = `10.201.${octet}.0/24`;
     const fixedIp = `10.201.${octet}.50`;
     const net = `un-${cli}`;
@@ -126,6 +131,23 @@ for (const [cli, octet] of [['docker', 211], ['berth', 212]] as const) {
         assert.match(ip.stderr, /no configured subnet or ip-range contain the IP address 10\.9\.9\.9/);
         await run(['rm', '-f', `badip-${cli}`]);
       }
+    });
+
+    test('--aux-address (IPAM AuxiliaryAddresses): shown in inspect, never handed out, refused as a static --ip', async () => {
+      const sub = `10.204.${octet}`;
+      await ok(['network', 'create', '--subnet', `${sub}.0/24`, '--aux-address', `a=${sub}.2`, '--aux-address', `b=${sub}.3`, `aux-${cli}`]);
+      const ipam = JSON.parse(await ok(['network', 'inspect', '-f', '{{json .IPAM.Config}}', `aux-${cli}`])) as Array<Record<string, unknown>>;
+      assert.deepEqual(ipam[0]?.['AuxiliaryAddresses'], { a: `${sub}.2`, b: `${sub}.3` });
+      // dockerd 20.10: the first container gets .4 (.1 the gateway, .2 and .3 reserved)
+      const addr = await ok(['run', '--rm', '--network', `aux-${cli}`, 'busybox', 'sh', '-c', "ip -4 addr show eth0 | awk '/inet /{print $2}'"]);
+      assert.equal(addr.trim(), `${sub}.4/24`);
+      const taken = await run(['run', '--rm', '--network', `aux-${cli}`, '--ip', `${sub}.2`, 'busybox', 'true']);
+      assert.notEqual(taken.code, 0);
+      assert.match(taken.stderr, /Address already in use/);
+      const outside = await run(['network', 'create', '--subnet', '10.205.0.0/24', '--aux-address', `a=${sub}.9`, `auxbad-${cli}`]);
+      assert.notEqual(outside.code, 0);
+      assert.match(outside.stderr, cli === 'docker' ? /no matching subnet for aux-address/ : /must belong to the master pool: 10\.205\.0\.0\/24/);
+      await ok(['network', 'rm', `aux-${cli}`]);
     });
 
     test('after the container goes, rm and prune leave no bridge, veth or rule behind', async () => {

@@ -19,6 +19,8 @@ export interface NetworkRecord {
   /** IPv6 (EnableIPv6 with an IPv6 subnet); '' or absent = none. */
   subnet6?: string;
   gateway6?: string;
+  /** IPAM AuxiliaryAddresses (IPv4): addresses the allocator never hands out. */
+  auxAddresses?: Record<string, string>;
 }
 
 interface NetworkRow {
@@ -36,6 +38,7 @@ interface NetworkRow {
   options_json: string;
   subnet6?: string;
   gateway6?: string;
+  aux_json?: string;
 }
 
 const fromRow = (r: NetworkRow): NetworkRecord => ({
@@ -53,6 +56,7 @@ const fromRow = (r: NetworkRow): NetworkRecord => ({
   attachable: r.attachable === 1,
   subnet6: r.subnet6 ?? '',
   gateway6: r.gateway6 ?? '',
+  auxAddresses: JSON.parse(r.aux_json ?? '{}') as Record<string, string>,
 });
 
 export function allNetworks(db: Db): NetworkRecord[] {
@@ -77,9 +81,9 @@ export function findNetwork(db: Db, ref: string): NetworkRecord | undefined {
 
 export function insertNetwork(db: Db, n: NetworkRecord): void {
   db.prepare(
-    `INSERT INTO networks (id, name, driver, created, bridge, subnet, gateway, ip_range, internal, labels_json, options_json, attachable, subnet6, gateway6)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(n.id, n.name, n.driver, n.created, n.bridge, n.subnet, n.gateway, n.ipRange, n.internal ? 1 : 0, JSON.stringify(n.labels), JSON.stringify(n.options), n.attachable === true ? 1 : 0, n.subnet6 ?? '', n.gateway6 ?? '');
+    `INSERT INTO networks (id, name, driver, created, bridge, subnet, gateway, ip_range, internal, labels_json, options_json, attachable, subnet6, gateway6, aux_json)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(n.id, n.name, n.driver, n.created, n.bridge, n.subnet, n.gateway, n.ipRange, n.internal ? 1 : 0, JSON.stringify(n.labels), JSON.stringify(n.options), n.attachable === true ? 1 : 0, n.subnet6 ?? '', n.gateway6 ?? '', JSON.stringify(n.auxAddresses ?? {}));
 }
 
 export function updateNetworkAddressing(db: Db, id: string, subnet: string, gateway: string): void {
@@ -103,6 +107,7 @@ export function allocateIp(db: Db, n: NetworkRecord, containerId: string, wanted
     const range = n.ipRange !== '' ? parseCidr(n.ipRange) : subnet;
     const used = new Set((db.prepare('SELECT ip FROM network_ips WHERE network_id = ?').all(n.id) as Array<{ ip: string }>).map((r) => r.ip));
     used.add(n.gateway);
+    for (const aux of Object.values(n.auxAddresses ?? {})) used.add(aux);
     let ip: string | undefined;
     if (wanted !== undefined && wanted !== '') {
       if (!subnetContains(subnet, ipToInt(wanted))) throw invalidArgument(`no configured subnet or ip-range contain the IP address ${wanted}`);

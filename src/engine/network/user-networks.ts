@@ -21,7 +21,7 @@ export interface CreateNetworkOptions {
   readonly enableIPv6?: boolean;
   readonly labels?: Record<string, string>;
   readonly options?: Record<string, string>;
-  readonly ipam?: ReadonlyArray<{ subnet?: string; gateway?: string; ipRange?: string }>;
+  readonly ipam?: ReadonlyArray<{ subnet?: string; gateway?: string; ipRange?: string; auxAddresses?: Readonly<Record<string, string>> }>;
 }
 
 export const PREDEFINED_NETWORKS = new Set(['bridge', 'host', 'none']);
@@ -73,6 +73,7 @@ export async function createNetwork(ctx: EngineContext, opts: CreateNetworkOptio
   }
   if (configs.length > 1) throw invalidArgument('only one IPv4 IPAM config is supported');
   const cfg = configs[0];
+  const auxAddresses: Record<string, string> = {};
   let subnet: string;
   let gateway: string;
   let ipRange = '';
@@ -91,6 +92,11 @@ export async function createNetwork(ctx: EngineContext, opts: CreateNetworkOptio
       const r = parseCidr(cfg.ipRange ?? '');
       if (!subnetContains(s, r.base) || r.prefix < s.prefix) throw invalidArgument(`no matching subnet for range ${cfg.ipRange}`);
       ipRange = cidrString(r);
+    }
+    for (const [auxName, aux] of Object.entries(cfg.auxAddresses ?? {})) {
+      // moby ipam: an auxiliary address outside the pool is a 403
+      if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(aux) || !subnetContains(s, ipToInt(aux))) throw forbidden(`auxiliary address: (${auxName}:${aux}) must belong to the master pool: ${subnet}`);
+      auxAddresses[auxName] = aux;
     }
   } else {
     if (cfg) throw invalidArgument('ip-range and gateway need a subnet'); // the CLI refuses these without --subnet too
@@ -117,6 +123,7 @@ export async function createNetwork(ctx: EngineContext, opts: CreateNetworkOptio
     attachable: opts.attachable === true,
     subnet6,
     gateway6,
+    auxAddresses,
   };
   insertNetwork(ctx.db, record);
   try {

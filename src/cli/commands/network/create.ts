@@ -9,6 +9,7 @@ export const networkCreateCommand: CommandSpec = {
   args: { kind: 'exact', count: 1 },
   flags: [
     { long: 'attachable', kind: 'bool', description: 'Enable manual container attachment' },
+    { long: 'aux-address', kind: 'list', description: 'Auxiliary IPv4 or IPv6 addresses used by Network driver' },
     { long: 'driver', short: 'd', kind: 'string', description: 'Driver to manage the Network', defaultValue: 'bridge' },
     { long: 'gateway', kind: 'list', description: 'IPv4 or IPv6 Gateway for the master subnet' },
     { long: 'internal', kind: 'bool', description: 'Restrict external access to the network' },
@@ -24,7 +25,14 @@ export const networkCreateCommand: CommandSpec = {
     const ranges = flags.list('ip-range');
     // docker/cli pairs each --gateway and --ip-range with the --subnet containing it; Berth takes them in order.
     if (subnets.length === 0 && (gateways.length > 0 || ranges.length > 0)) throw new Error('every ip-range or gateway must have a corresponding subnet');
-    const config = subnets.map((s, i) => ({ Subnet: s, ...(gateways[i] ? { Gateway: gateways[i] } : {}), ...(ranges[i] ? { IPRange: ranges[i] } : {}) }));
+    const aux = parseKeyValues(flags.list('aux-address'));
+    // Each auxiliary address goes with the first subnet (Berth keeps one IPv4 subnet per network), as the CLI's matching does for it.
+    const config = subnets.map((s, i) => ({
+      Subnet: s,
+      ...(gateways[i] ? { Gateway: gateways[i] } : {}),
+      ...(ranges[i] ? { IPRange: ranges[i] } : {}),
+      ...(i === 0 && Object.keys(aux).length > 0 ? { AuxiliaryAddresses: aux } : {}),
+    }));
     const r = await ctx.client().transport.json<{ Id: string }>('POST', '/networks/create', {
       json: {
         Name: args[0] ?? '',

@@ -29,7 +29,7 @@ export const networksLedger: LedgerTable = {
   'POST /networks/create body IPAM.Config[].Subnet': implemented(NET, '--subnet'),
   'POST /networks/create body IPAM.Config[].IPRange': implemented('test/integration/network-daemon-config.test.ts', 'IPRange'),
   'POST /networks/create body IPAM.Config[].Gateway': implemented(NET, '--gateway'),
-  'POST /networks/create body IPAM.Config[].AuxiliaryAddresses': refused('invalid_argument', 'IPAM auxiliary addresses are not supported by berth yet'),
+  'POST /networks/create body IPAM.Config[].AuxiliaryAddresses': implemented('test/integration/network-user.test.ts', '--aux-address'),
   'POST /networks/create body IPAM.Options': implemented('test/integration/api-ledger-refusals.test.ts', 'Options'),
   'POST /networks/create body EnableIPv4': refused('invalid_argument', 'IPv6-only networks (EnableIPv4: false) are not supported by berth', [true]),
   'POST /networks/create body EnableIPv6': implemented(IPV6, '--ipv6'),

@@ -38,7 +38,10 @@ export function registerNetworkRoutes(router: Router, ctx: EngineContext): void 
       enableIPv6: body['EnableIPv6'] === true,
       labels: stringMap(body['Labels'], 'Labels'),
       options: stringMap(body['Options'], 'Options'),
-      ipam: configs.map((c) => ({ subnet: str(c['Subnet']) ?? '', gateway: str(c['Gateway']) ?? '', ipRange: str(c['IPRange']) ?? '' })),
+      ipam: configs.map((c) => ({
+        subnet: str(c['Subnet']) ?? '', gateway: str(c['Gateway']) ?? '', ipRange: str(c['IPRange']) ?? '',
+        auxAddresses: stringMap(c['AuxiliaryAddresses'], 'AuxiliaryAddresses'),
+      })),
     });
     sendJson(rc, 201, { Id: n.id, Warning: '' });
   });
@@ -87,7 +90,8 @@ function networkWire(ctx: EngineContext, n: NetworkRecord): Record<string, unkno
     if (!c || !e) continue;
     containers[c.id] = { Name: c.name, EndpointID: e.endpointId, MacAddress: e.mac, IPv4Address: `${e.ip}/${e.prefix}`, IPv6Address: e.ipv6 !== undefined ? `${e.ipv6}/${e.prefix6 ?? 64}` : '' };
   }
-  const ipamConfig: Array<Record<string, string>> = n.subnet === '' ? [] : [{ Subnet: n.subnet, Gateway: n.gateway, ...(n.ipRange !== '' ? { IPRange: n.ipRange } : {}) }];
+  const aux = n.auxAddresses ?? {};
+  const ipamConfig: Array<Record<string, unknown>> = n.subnet === '' ? [] : [{ Subnet: n.subnet, Gateway: n.gateway, ...(n.ipRange !== '' ? { IPRange: n.ipRange } : {}), ...(Object.keys(aux).length > 0 ? { AuxiliaryAddresses: aux } : {}) }];
   const ipv6 = (n.subnet6 ?? '') !== '';
   if (ipv6) ipamConfig.push({ Subnet: n.subnet6 ?? '', Gateway: n.gateway6 ?? '' });
   return {
