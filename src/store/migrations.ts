@@ -146,6 +146,7 @@ export const migrations: readonly Migration[] = [
     version: 10,
     sql: `
       ALTER TABLE networks ADD COLUMN aux_json TEXT NOT NULL DEFAULT '{}';  -- IPAM AuxiliaryAddresses: name → IPv4 kept out of allocation
+      ALTER TABLE networks ADD COLUMN ipam6_unused_json TEXT NOT NULL DEFAULT '[]';  -- IPv6 IPAM configs given without EnableIPv6: listed, not used
     `,
   },
 ];

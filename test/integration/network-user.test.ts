@@ -150,6 +150,20 @@ for (const [cli, octet] of [['docker', 211], ['berth', 212]] as const) {
       await ok(['network', 'rm', `aux-${cli}`]);
     });
 
+    test('an IPv6 subnet without --ipv6 is kept and listed, containers get IPv4 only (dockerd 20.10)', async () => {
+      await ok(['network', 'create', '--subnet', `fd00:77:${octet}::/64`, `v6off-${cli}`]);
+      const [enabled, config] = (await ok(['network', 'inspect', '-f', '{{.EnableIPv6}}|{{json .IPAM.Config}}', `v6off-${cli}`])).trim().split('|');
+      assert.equal(enabled, 'false');
+      const configs = JSON.parse(config ?? '[]') as Array<{ Subnet: string; Gateway?: string }>;
+      assert.equal(configs.length, 2, config);
+      assert.match(configs[0]?.Subnet ?? '', /^\d+\.\d+\.\d+\.\d+\/\d+$/);
+      assert.deepEqual(configs[1], { Subnet: `fd00:77:${octet}::/64` });
+      const addrs = await ok(['run', '--rm', '--network', `v6off-${cli}`, 'busybox', 'ip', 'addr', 'show', 'eth0']);
+      assert.match(addrs, /inet \d+\.\d+\.\d+\.\d+/);
+      assert.doesNotMatch(addrs, /inet6 fd00:77/);
+      await ok(['network', 'rm', `v6off-${cli}`]);
+    });
+
     test('after the container goes, rm and prune leave no bridge, veth or rule behind', async () => {
       const rm = await run(['rm', '-f', `peer-${cli}`]);
       assert.equal(rm.code, 0, rm.stderr);

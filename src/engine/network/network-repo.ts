@@ -21,6 +21,8 @@ export interface NetworkRecord {
   gateway6?: string;
   /** IPAM AuxiliaryAddresses (IPv4): addresses the allocator never hands out. */
   auxAddresses?: Record<string, string>;
+  /** IPv6 IPAM configs given without EnableIPv6: dockerd keeps and lists them, containers get no IPv6. */
+  unusedIpam6?: Array<{ Subnet: string; Gateway?: string; IPRange?: string }>;
 }
 
 interface NetworkRow {
@@ -39,6 +41,7 @@ interface NetworkRow {
   subnet6?: string;
   gateway6?: string;
   aux_json?: string;
+  ipam6_unused_json?: string;
 }
 
 const fromRow = (r: NetworkRow): NetworkRecord => ({
@@ -57,6 +60,7 @@ const fromRow = (r: NetworkRow): NetworkRecord => ({
   subnet6: r.subnet6 ?? '',
   gateway6: r.gateway6 ?? '',
   auxAddresses: JSON.parse(r.aux_json ?? '{}') as Record<string, string>,
+  unusedIpam6: JSON.parse(r.ipam6_unused_json ?? '[]') as NonNullable<NetworkRecord['unusedIpam6']>,
 });
 
 export function allNetworks(db: Db): NetworkRecord[] {
@@ -81,9 +85,9 @@ export function findNetwork(db: Db, ref: string): NetworkRecord | undefined {
 
 export function insertNetwork(db: Db, n: NetworkRecord): void {
   db.prepare(
-    `INSERT INTO networks (id, name, driver, created, bridge, subnet, gateway, ip_range, internal, labels_json, options_json, attachable, subnet6, gateway6, aux_json)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(n.id, n.name, n.driver, n.created, n.bridge, n.subnet, n.gateway, n.ipRange, n.internal ? 1 : 0, JSON.stringify(n.labels), JSON.stringify(n.options), n.attachable === true ? 1 : 0, n.subnet6 ?? '', n.gateway6 ?? '', JSON.stringify(n.auxAddresses ?? {}));
+    `INSERT INTO networks (id, name, driver, created, bridge, subnet, gateway, ip_range, internal, labels_json, options_json, attachable, subnet6, gateway6, aux_json, ipam6_unused_json)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(n.id, n.name, n.driver, n.created, n.bridge, n.subnet, n.gateway, n.ipRange, n.internal ? 1 : 0, JSON.stringify(n.labels), JSON.stringify(n.options), n.attachable === true ? 1 : 0, n.subnet6 ?? '', n.gateway6 ?? '', JSON.stringify(n.auxAddresses ?? {}), JSON.stringify(n.unusedIpam6 ?? []));
 }
 
 export function updateNetworkAddressing(db: Db, id: string, subnet: string, gateway: string): void {

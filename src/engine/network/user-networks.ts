@@ -52,7 +52,11 @@ export async function createNetwork(ctx: EngineContext, opts: CreateNetworkOptio
   const configs = all.filter((c) => !isV6(c));
   let subnet6 = '';
   let gateway6 = '';
-  if (v6.length > 0 && opts.enableIPv6 !== true) throw invalidArgument('IPv6 subnet given without --ipv6 (EnableIPv6)');
+  // dockerd 20.10 takes IPv6 configs without EnableIPv6: it lists them in IPAM and gives containers no IPv6.
+  const unusedIpam6 = opts.enableIPv6 === true ? [] : v6.map((c) => {
+    if ((c.subnet ?? '') === '') throw invalidArgument('an IPv6 gateway needs an IPv6 subnet');
+    return { Subnet: cidr6String(parseCidr6(c.subnet ?? '')), ...((c.gateway ?? '') !== '' ? { Gateway: c.gateway ?? '' } : {}), ...((c.ipRange ?? '') !== '' ? { IPRange: c.ipRange ?? '' } : {}) };
+  });
   if (opts.enableIPv6 === true) {
     if (v6.length > 1) throw invalidArgument('only one IPv6 IPAM config is supported');
     // Without an IPv6 --subnet, one from the IPv6 pools (a ULA /64), as Docker ≥ 27.
@@ -124,6 +128,7 @@ export async function createNetwork(ctx: EngineContext, opts: CreateNetworkOptio
     subnet6,
     gateway6,
     auxAddresses,
+    unusedIpam6,
   };
   insertNetwork(ctx.db, record);
   try {

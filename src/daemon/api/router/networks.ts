@@ -94,6 +94,7 @@ function networkWire(ctx: EngineContext, n: NetworkRecord): Record<string, unkno
   const ipamConfig: Array<Record<string, unknown>> = n.subnet === '' ? [] : [{ Subnet: n.subnet, Gateway: n.gateway, ...(n.ipRange !== '' ? { IPRange: n.ipRange } : {}), ...(Object.keys(aux).length > 0 ? { AuxiliaryAddresses: aux } : {}) }];
   const ipv6 = (n.subnet6 ?? '') !== '';
   if (ipv6) ipamConfig.push({ Subnet: n.subnet6 ?? '', Gateway: n.gateway6 ?? '' });
+  ipamConfig.push(...(n.unusedIpam6 ?? []));
   return {
     Name: n.name,
     Id: n.id,
