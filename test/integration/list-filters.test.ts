@@ -98,4 +98,22 @@ describe('list filters as dockerd applies them', () => {
       assert.equal(r.stderr.trim(), `Error response from daemon: ${text}`, `docker ${args.join(' ')}`);
     }
   });
+
+  test('network= matches the networks a container is on (by name or id), connected ones too, as dockerd', async () => {
+    const docker = async (args: string[]): Promise<string> => {
+      const r = await runCli('docker', args, { env: h.env });
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+      return r.stdout.trim();
+    };
+    const netId = await docker(['network', 'create', 'lfnet']);
+    await docker(['run', '-d', '--name', 'lfa', '--network', 'lfnet', 'busybox', 'sleep', '60']);
+    await docker(['run', '-d', '--name', 'lfc', 'busybox', 'sleep', '60']);
+    await docker(['network', 'connect', 'lfnet', 'lfc']);
+    const only = (list: string[]): string[] => list.filter((n) => n.startsWith('lf'));
+    assert.deepEqual(only(await names(h, { network: ['lfnet'] })), ['lfa', 'lfc']);
+    assert.deepEqual(only(await names(h, { network: [netId] })), ['lfa', 'lfc']);
+    assert.deepEqual(only(await names(h, { network: ['bridge'] })), ['lfc']);
+    await docker(['rm', '-f', 'lfa', 'lfc']);
+    await docker(['network', 'rm', 'lfnet']);
+  });
 });

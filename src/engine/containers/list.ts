@@ -62,9 +62,32 @@ function matches(c: ContainerRecord, filters: ReadonlyMap<string, readonly strin
     any('ancestor', (v) => c.imageRef === v || c.imageId.startsWith(v) || c.imageId === `sha256:${v}` || ancestorIds.includes(c.imageId)) &&
     any('is-task', (v) => v === 'false') &&
     any('isolation', (v) => v === 'default' || v === '') &&
-    any('network', (v) => v === c.hostConfig.NetworkMode) &&
+    any('network', (v) => containerNetworks(c).has(v)) &&
     any('health', (v) => v === 'none')
   );
+}
+
+/**
+ * Names and ids of the networks the container is on, as dockerd's network
+ * filter sees NetworkSettings.Networks: the live endpoints while it runs, else
+ * its NetworkMode network (unless disconnected from it) and the ones it was connected to.
+ */
+function containerNetworks(c: ContainerRecord): Set<string> {
+  const out = new Set<string>();
+  if (c.state.Running && c.runtime.network) {
+    for (const e of c.runtime.network.endpoints) {
+      out.add(e.networkName);
+      out.add(e.networkId);
+    }
+    return out;
+  }
+  const mode = c.hostConfig.NetworkMode === 'default' ? 'bridge' : c.hostConfig.NetworkMode;
+  if (!c.runtime.modeNetworkLeft && !mode.startsWith('container:')) out.add(mode);
+  for (const [id, e] of Object.entries(c.runtime.endpointConfigs ?? {})) {
+    out.add(e.networkName);
+    out.add(id);
+  }
+  return out;
 }
 
 function labelMatches(labels: Record<string, string>, filter: string): boolean {
