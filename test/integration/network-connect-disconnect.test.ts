@@ -155,6 +155,21 @@ describe('network disconnect/connect of any network via docker', () => {
     assert.equal(q.code, 0, q.stderr + q.stdout);
   });
 
+  test('a container on two user networks resolves names of both, whichever network its resolv.conf names (dockerd\'s resolver serves all of them)', async () => {
+    assert.equal((await run(['network', 'create', 'ncd-c'])).code, 0);
+    const two = await run(['run', '-d', '--name', 'ncd-two', '--network', 'ncd-a', 'busybox', 'sleep', '600']);
+    assert.equal(two.code, 0, two.stderr);
+    ids.push(two.stdout.trim());
+    assert.equal((await run(['network', 'connect', 'ncd-c', 'ncd-two'])).code, 0);
+    const only = await run(['run', '-d', '--name', 'ncd-only-c', '--network', 'ncd-c', 'busybox', 'sleep', '600']);
+    assert.equal(only.code, 0, only.stderr);
+    ids.push(only.stdout.trim());
+    const q = await run(['exec', 'ncd-two', 'sh', '-c', 'nslookup ncd-only-c && ping -c1 -W2 ncd-only-c']);
+    assert.equal(q.code, 0, q.stderr + q.stdout);
+    assert.equal((await run(['rm', '-f', 'ncd-two', 'ncd-only-c'])).code, 0);
+    assert.equal((await run(['network', 'rm', 'ncd-c'])).code, 0);
+  });
+
   test('after rm -f and network rm: no veth, netns or rule of these containers is left', async () => {
     const rm = await run(['rm', '-f', 'ncd-created', 'ncd-run', 'ncd-compose', 'ncd-bridge', 'ncd-joiner']);
     assert.equal(rm.code, 0, rm.stderr);

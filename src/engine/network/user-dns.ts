@@ -26,10 +26,16 @@ export function lookupOnNetwork(db: Db, networkId: string, networkName: string, 
   if (out.length > 0 || client === undefined) return out;
   // `--link target:alias` on a user network: the alias resolves to the target, for the linking container only (Docker's sandbox aliases).
   const asker = holders.find((h) => h.ip === client);
-  const links = asker ? (getContainerById(db, asker.containerId)?.hostConfig.Links ?? []) : [];
-  for (const link of links) {
+  const askerRecord = asker ? getContainerById(db, asker.containerId) : undefined;
+  for (const link of askerRecord?.hostConfig.Links ?? []) {
     const [target, alias] = parseLink(link);
     if (alias.toLowerCase() === name && target.toLowerCase() !== name) return lookupOnNetwork(db, networkId, networkName, target.toLowerCase());
+  }
+  // Docker's embedded resolver answers for every network of the asking container, not only the one its resolv.conf names.
+  for (const e of askerRecord?.runtime.network?.endpoints ?? []) {
+    if (e.networkId === networkId) continue;
+    const found = lookupOnNetwork(db, e.networkId, e.networkName, query);
+    if (found.length > 0) return found;
   }
   return out;
 }
