@@ -1,10 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { loadBusybox, runCli, startBerthd, type BerthdHarness } from '../helpers/berthd-harness.js';
+import { loadBusybox, repoRoot, runCli, startBerthd, type BerthdHarness } from '../helpers/berthd-harness.js';
 import { eventually, host, httpGet, proxiesTo } from '../helpers/network-daemon.js';
 
 // Published ports keep answering while berthd is SIGKILLed, absent and restarted (issue 18, item 1):
@@ -144,9 +144,14 @@ describe('published ports across daemon crashes', () => {
     assert.equal((await proxiesTo(ip)).length, 1);
     await h.kill9();
     process.kill(pid, 'SIGKILL');
+    // As if the daemon had died between starting a proxy and recording it: a berth-proxy of this daemon without a record.
+    const stray = spawn(`${repoRoot}/native/build/berth-proxy`, ['-proto', 'tcp', '-host-ip', '127.0.0.1', '-host-port', '0', '-container-ip', '127.0.0.1', '-container-port', '9', '-owner', h.execRoot], { stdio: 'ignore', detached: true });
+    stray.unref();
     await sleep(500);
     assert.equal((await proxiesTo(ip)).length, 1, 'the proxy outlives both for now');
+    assert.ok((await proxiesOfRoot(h)).includes(stray.pid ?? 0));
     await h.restart();
+    assert.ok(!(await proxiesOfRoot(h)).includes(stray.pid ?? 0), 'an unrecorded proxy of this daemon is ended at start');
     assert.match((await docker(['inspect', '-f', '{{.State.Status}}', 'gone'])).stdout, /exited/);
     assert.deepEqual(await proxiesTo(ip), []);
     assert.deepEqual(await proxyRecords(h), []);

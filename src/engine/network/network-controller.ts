@@ -233,7 +233,7 @@ export class NetworkController {
    * proxies, namespaces, bridges and chains go.
    */
   async shutdown(): Promise<void> {
-    if (this.opts.liveRestore) await this.ports.release();
+    if (this.opts.liveRestore) await this.ports.leaveRunning();
     else await this.ports.closeAll();
     await this.dns.closeAll();
     if (this.opts.liveRestore) return;

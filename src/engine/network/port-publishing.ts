@@ -257,7 +257,7 @@ export class PortPublisher {
    * processes and their records stay, for the next start to adopt; only
    * the in-process ones (ports held for the kernel path) end with the daemon.
    */
-  async release(): Promise<void> {
+  async leaveRunning(): Promise<void> {
     for (const list of this.proxies.values()) for (const o of list) if (!o.record) await o.proxy.close().catch(() => undefined);
     this.proxies.clear();
   }
