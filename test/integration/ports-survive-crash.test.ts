@@ -2,10 +2,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { loadBusybox, repoRoot, runCli, startBerthd, type BerthdHarness } from '../helpers/berthd-harness.js';
 import { eventually, host, httpGet, proxiesTo } from '../helpers/network-daemon.js';
+import { cgroupParentFor } from '../../src/engine/containers/cgroup-parent.js';
 
 // Published ports keep answering while berthd is SIGKILLed, absent and restarted (issue 18, item 1):
 // loopback through the berth-proxy that outlives the daemon, another host address through DNAT.
@@ -210,5 +212,61 @@ describe('published ports across a clean restart with live-restore', () => {
     await h.kill9();
     await h.stop();
     assert.deepEqual(await proxiesOfRoot(h), []);
+  });
+});
+
+const unified = '/sys/fs/cgroup/unified';
+const hasV2 = existsSync(`${unified}/cgroup.procs`) || existsSync('/sys/fs/cgroup/cgroup.procs');
+
+/** What a service manager does at stop (KillMode=control-group): SIGKILL every process of the cgroup. */
+async function killCgroup(dir: string): Promise<void> {
+  for (let i = 0; i < 10; i++) {
+    const pids = (await readFile(`${dir}/cgroup.procs`, 'utf8')).split('\n').filter(Boolean).map(Number);
+    if (pids.length === 0) return;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    await sleep(50);
+  }
+}
+
+describe('a daemon in a cgroup of its own (as a service)', { skip: hasV2 ? false : 'no cgroup v2 hierarchy' }, () => {
+  let h: BerthdHarness;
+  const docker = (args: string[]) => runCli('docker', args, { env: h.env, timeoutMs: 60_000 });
+  const v2 = existsSync(`${unified}/cgroup.procs`) ? unified : '/sys/fs/cgroup';
+  const service = `${v2}/berth-test-svc-${randomBytes(3).toString('hex')}`;
+
+  before(async () => {
+    h = await startBerthd('ports-cgroup');
+    await loadBusybox(h);
+    await mkdir(service);
+    await writeFile(`${service}/cgroup.procs`, String(h.pid));
+  });
+  after(async () => {
+    await h?.stop();
+    const parent = `${v2}${cgroupParentFor(h.execRoot)}`;
+    for (const dir of [`${parent}/port-proxies`, parent, service]) await rmdir(dir).catch(() => undefined);
+  });
+
+  test('its proxies leave that cgroup: killing every process in it spares the published port', async () => {
+    const r = await docker(['run', '-d', '--name', 'svc', '-p', '127.0.0.1::80', 'busybox', 'sh', '-c', 'echo svc > /tmp/index.html; exec httpd -f -p 80 -h /tmp']);
+    assert.equal(r.code, 0, r.stderr);
+    const port = Number((await docker(['port', 'svc', '80/tcp'])).stdout.trim().split(':').pop());
+    const ip = (await docker(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'svc'])).stdout.trim();
+    const [proxy] = await proxiesTo(ip);
+    assert.ok(proxy !== undefined);
+    const own = (await readFile(`/proc/${proxy}/cgroup`, 'utf8')).split('\n').find((l) => l.startsWith('0::'));
+    assert.equal(own, `0::${cgroupParentFor(h.execRoot)}/port-proxies`);
+    assert.equal(await eventually(() => httpGet('127.0.0.1', port)), 'svc\n');
+    const loop = requestLoop('127.0.0.1', port, 'svc\n');
+    await killCgroup(service);
+    await sleep(1_500);
+    const { ok, failed } = await loop.stop();
+    assert.deepEqual(failed, [], `${failed.length} of ${ok + failed.length} requests failed while the service cgroup was killed`);
+    assert.deepEqual(await proxiesTo(ip), [proxy]);
   });
 });

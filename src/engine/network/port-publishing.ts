@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { EngineError } from '../../errors/engine-error.js';
 import type { Logger } from '../../lib/logger.js';
 import { adoptPortProxy, startPortProxy, type PortProxy, type PortProxyTarget } from '../../network/port-proxy.js';
+import { moveOutOfDaemonCgroup, proxyCgroupOf } from '../../network/proxy-cgroup.js';
+import { cgroupParentFor } from '../containers/cgroup-parent.js';
 import { endProcess, isRecordedProcess, ownedProxyProcesses, PortProxyRecords, type PortProxyRecord } from '../../network/port-proxy-record.js';
 import type { ContainerEndpointFacts, ContainerNetworkFacts, ContainerRecord, PublishedPort } from '../containers/container-model.js';
 import type { BridgeFirewall } from './bridge-firewall.js';
@@ -62,7 +64,11 @@ export class PortPublisher {
         ? { proxy, record: { pid: proxy.pid, startTime: proxy.startTime, containerId, proto: t.proto, hostIp: t.hostIp, hostPort: proxy.hostPort, containerIp: t.containerIp, containerPort: t.containerPort } }
         : { proxy };
     list.push(owned);
-    if (owned.record) await this.records.write(owned.record);
+    if (owned.record) {
+      const failed = await moveOutOfDaemonCgroup(owned.record.pid, proxyCgroupOf(cgroupParentFor(this.execRoot)));
+      if (failed.length > 0) this.log.warn('port proxy left in the daemon cgroup', { pid: owned.record.pid, errors: failed });
+      await this.records.write(owned.record);
+    }
     return proxy;
   }
 
