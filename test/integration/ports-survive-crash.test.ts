@@ -270,3 +270,35 @@ describe('a daemon in a cgroup of its own (as a service)', { skip: hasV2 ? false
     assert.deepEqual(await proxiesTo(ip), [proxy]);
   });
 });
+
+describe('published ports across daemon crashes with userland-proxy: false (kernel path only)', () => {
+  let h: BerthdHarness;
+  const docker = (args: string[]) => runCli('docker', args, { env: h.env, timeoutMs: 60_000 });
+
+  before(async () => {
+    h = await startBerthd('ports-kernel', { daemonJson: { 'userland-proxy': false } });
+    await loadBusybox(h);
+  });
+  after(async () => {
+    await h?.stop();
+  });
+
+  test('3 SIGKILLs: loopback keeps answering through DNAT, also while the restarted daemon rebuilds its chains', async () => {
+    const r = await docker(['run', '-d', '--name', 'kweb', '-p', '127.0.0.1::80', 'busybox', 'sh', '-c', 'echo kernel > /tmp/index.html; exec httpd -f -p 80 -h /tmp']);
+    assert.equal(r.code, 0, r.stderr);
+    const port = Number((await docker(['port', 'kweb', '80/tcp'])).stdout.trim().split(':').pop());
+    assert.equal(await eventually(() => httpGet('127.0.0.1', port)), 'kernel\n');
+    const loop = requestLoop('127.0.0.1', port, 'kernel\n');
+    for (let i = 0; i < 3; i++) {
+      await h.kill9();
+      await sleep(1_000);
+      await h.restart();
+      await sleep(300);
+    }
+    const { ok, failed } = await loop.stop();
+    assert.deepEqual(failed, [], `${failed.length} of ${ok + failed.length} requests failed`);
+    const nat = await host('iptables-save', ['-t', 'nat']);
+    assert.doesNotMatch(nat, new RegExp(`BERTH-[A-Z0-9-]*${h.bridge}~`), "the previous run's chains are gone");
+    assert.equal(nat.split('\n').filter((l) => l.includes(`--dport ${port} `) && l.includes('DNAT')).length, 1, 'one DNAT rule');
+  });
+});

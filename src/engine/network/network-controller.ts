@@ -223,6 +223,8 @@ export class NetworkController {
       }
     }
     await removeStaleNetworkState(this.ctx.db, this.netnsDir, running);
+    // Only now: the previous run's rules carried the published ports until this run's were back.
+    await this.firewall.dropPrevious();
   }
 
   /**

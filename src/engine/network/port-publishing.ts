@@ -253,9 +253,14 @@ export class PortPublisher {
     }
   }
 
+  /** Every proxy of this daemon, those it never adopted (their container's republish failed) too. */
   async closeAll(): Promise<void> {
     for (const list of this.proxies.values()) for (const o of list) await this.end(o);
     this.proxies.clear();
+    for (const r of await this.records.list()) {
+      await endProcess(r);
+      await this.records.remove(r);
+    }
   }
 
   /**
