@@ -56,19 +56,27 @@ export class PortPublisher {
     this.records = new PortProxyRecords(`${execRoot}/port-proxies`);
   }
 
-  /** Starts a proxy for the container and records it before anything else can fail. */
+  /**
+   * Starts a proxy for the container; a berth-proxy leaves the daemon's
+   * cgroup and is recorded before it is owned (a proxy that cannot be
+   * recorded is ended: nothing could re-adopt it).
+   */
   private async start(containerId: string, list: OwnedProxy[], t: PortProxyTarget): Promise<PortProxy> {
     const proxy = await startPortProxy(t, { owner: this.execRoot });
-    const owned: OwnedProxy =
-      proxy.pid !== undefined && proxy.startTime !== undefined
-        ? { proxy, record: { pid: proxy.pid, startTime: proxy.startTime, containerId, proto: t.proto, hostIp: t.hostIp, hostPort: proxy.hostPort, containerIp: t.containerIp, containerPort: t.containerPort } }
-        : { proxy };
-    list.push(owned);
-    if (owned.record) {
-      const failed = await moveOutOfDaemonCgroup(owned.record.pid, proxyCgroupOf(cgroupParentFor(this.execRoot)));
-      if (failed.length > 0) this.log.warn('port proxy left in the daemon cgroup', { pid: owned.record.pid, errors: failed });
-      await this.records.write(owned.record);
+    if (proxy.pid === undefined || proxy.startTime === undefined) {
+      list.push({ proxy });
+      return proxy;
     }
+    const record: PortProxyRecord = { pid: proxy.pid, startTime: proxy.startTime, containerId, proto: t.proto, hostIp: t.hostIp, hostPort: proxy.hostPort, containerIp: t.containerIp, containerPort: t.containerPort };
+    try {
+      const failed = await moveOutOfDaemonCgroup(record.pid, proxyCgroupOf(cgroupParentFor(this.execRoot)));
+      if (failed.length > 0) this.log.warn('port proxy left in the daemon cgroup', { pid: record.pid, errors: failed });
+      await this.records.write(record);
+    } catch (err) {
+      await proxy.close().catch(() => undefined);
+      throw err;
+    }
+    list.push({ proxy, record });
     return proxy;
   }
 
@@ -152,7 +160,7 @@ export class PortPublisher {
         if (err instanceof EngineError && err.code === 'conflict') {
           // Busy on [::] only: this port is not free for both families, try the next one.
           const i = list.findIndex((o) => o.proxy === proxy);
-          const owned = list.splice(i, 1)[0];
+          const [owned] = i >= 0 ? list.splice(i, 1) : [];
           if (owned) await this.end(owned);
           last = err;
           continue;
