@@ -3,15 +3,19 @@
  * docker-proxy. berthd starts one per host address/port/protocol:
  *
  *   berth-proxy -proto tcp|udp -host-ip IP -host-port N \
- *               -container-ip IP -container-port N
+ *               -container-ip IP -container-port N [-owner EXEC_ROOT]
  *
  * It binds the host port itself and reports on fd 3 (a pipe from berthd),
  * one line, then closes it:
  *   "ok <port>\n"              bound (the chosen port when 0 was asked)
  *   "err <errno> <message>\n"  bind/listen failed (exit 1), or bad arguments
  *                              (errno 22, usage on stderr, exit 2)
- * It dies with berthd (PR_SET_PDEATHSIG; if berthd is gone before that took
- * effect, writing the report fails with EPIPE and it exits) and on SIGTERM.
+ * It outlives berthd (a published port keeps answering while the daemon is
+ * killed and restarted; berthd records its pid and re-adopts it), and ends on
+ * SIGTERM, when berthd is gone before it heard the report (EPIPE: nobody
+ * recorded this process), or when its listening socket fails. -owner only
+ * names the daemon (its exec root) in the argv, so that a proxy whose record
+ * was never written can still be found and ended.
  *
  * TCP: every accepted connection gets a connection to the container and two
  * pipes; bytes move socket → pipe → socket with splice(2), never through
@@ -37,7 +41,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -93,9 +96,8 @@ static int ready_fd = 3;
 
 /*
  * Writes the one report line on fd 3 and closes it. -1 when berthd did not
- * get it: EPIPE means the reading end is gone (berthd died, possibly before
- * PR_SET_PDEATHSIG took effect, or gave up waiting), so nobody would ever stop
- * this process.
+ * get it: EPIPE means the reading end is gone (berthd died or gave up
+ * waiting), so nobody recorded this process and nobody would stop it.
  */
 static int report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int report(const char *fmt, ...)
@@ -449,6 +451,8 @@ static void run_tcp(const struct addr *host)
 		int ended = 0;
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.ptr == &listen_fd) {
+				/* The listener was shut down under us (the port is gone): nothing left to serve. */
+				if (evs[i].events & EPOLLHUP) exit(0);
 				tcp_accept(lfd);
 			} else {
 				struct conn *c = evs[i].data.ptr;
@@ -634,9 +638,10 @@ static void run_udp(const struct addr *host)
 		int n = epoll_wait(epfd, evs, MAX_EVENTS, nflows ? 1000 : -1);
 		if (n < 0 && errno != EINTR) exit(1);
 		for (int i = 0; i < n; i++) {
-			if (evs[i].data.ptr == &listen_tag)
+			if (evs[i].data.ptr == &listen_tag) {
+				if (evs[i].events & EPOLLHUP) exit(0); /* the port is gone, as for TCP */
 				udp_from_clients();
-			else
+			} else
 				udp_from_container(evs[i].data.ptr);
 		}
 		time_t now = now_s();
@@ -658,7 +663,7 @@ static void on_term(int sig)
 static void usage(const char *why, const char *what) __attribute__((noreturn));
 static void usage(const char *why, const char *what)
 {
-	fprintf(stderr, "usage: berth-proxy -proto tcp|udp -host-ip IP -host-port N -container-ip IP -container-port N\n");
+	fprintf(stderr, "usage: berth-proxy -proto tcp|udp -host-ip IP -host-port N -container-ip IP -container-port N [-owner EXEC_ROOT]\n");
 	if (why) fprintf(stderr, "berth-proxy: %s%s%s\n", why, what ? ": " : "", what ? what : "");
 	report("err %d invalid arguments: %s%s%s\n", EINVAL, why ? why : "usage", what ? " " : "", what ? what : "");
 	exit(2);
@@ -691,6 +696,7 @@ int main(int argc, char **argv)
 		if (k[0] == '-' && k[1] == '-') k++;
 		if (strcmp(k, "-proto") == 0) proto = v;
 		else if (strcmp(k, "-host-ip") == 0) host_ip = v;
+		else if (strcmp(k, "-owner") == 0) (void)v;
 		else if (strcmp(k, "-host-port") == 0) {
 			if ((host_port = parse_port(v, 1)) < 0) usage("bad -host-port", v);
 		} else if (strcmp(k, "-container-ip") == 0) container_ip = v;
@@ -706,14 +712,7 @@ int main(int argc, char **argv)
 	if (parse_addr(host_ip, host_port, &host) < 0) usage("bad -host-ip", host_ip);
 	if (parse_addr(container_ip, container_port, &target) < 0) usage("bad -container-ip", container_ip);
 
-	/*
-	 * Dies with berthd. A parent gone before prctl took effect is seen as a
-	 * new parent (init or a subreaper) here, or at the latest as EPIPE when
-	 * the readiness line is written (report_ready).
-	 */
-	pid_t parent = getppid();
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() != parent) return 0;
+	/* No PR_SET_PDEATHSIG: the port outlives a daemon crash (berthd re-adopts this process). */
 	struct sigaction sa = {.sa_handler = on_term};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);

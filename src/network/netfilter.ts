@@ -4,8 +4,12 @@ import { hostCommand, tryHostCommand } from './host-command.js';
  * One daemon's iptables rules, all in chains of its own named after its tag
  * (the default bridge name), jumped to from the built-in chains. Another
  * engine's chains (DOCKER, DOCKER-USER …) are never read or written.
- * Lifecycle: setup() → add/remove rules … → teardown(). setup() flushes
- * what a crashed run left, so the caller re-adds the rules it needs.
+ * Lifecycle: setup() → add/remove rules … → dropPrevious() → … → teardown().
+ * Chains a previous run left (a crash, live-restore) are not flushed at
+ * setup(): they are renamed NAME~ and keep serving (their DNAT rules carry
+ * published ports) while the caller re-adds the rules it needs to fresh
+ * chains; dropPrevious() then removes them, so traffic never meets a moment
+ * without rules.
  */
 export interface PortRule {
   readonly bridge: string;
@@ -58,9 +62,14 @@ export class Netfilter {
     ];
   }
 
-  /** Creates (or empties) the chains and installs the jumps once. */
+  /**
+   * Creates the chains and installs the jumps once. Chains of a previous run
+   * are renamed NAME~ (their jumps follow them) and stay until dropPrevious().
+   */
   async setup(): Promise<void> {
-    await this.teardown();
+    // Left by a restart that did not get to dropPrevious(): older still, and in the way of the renames.
+    await this.dropPrevious();
+    for (const [table, chain] of this.chains()) await this.tryIpt(table, ['-E', chain, previous(chain)]);
     for (const [table, chain] of this.chains()) await this.ipt(table, ['-N', chain]);
     await this.ipt('filter', ['-A', this.forwardChain, '-j', this.isoChain1]);
     for (const j of this.jumps()) {
@@ -68,13 +77,34 @@ export class Netfilter {
     }
   }
 
-  /** Removes the jumps and the chains; safe when nothing exists. */
-  async teardown(): Promise<void> {
+  /** Removes the chains a previous run left (see setup()) and the jumps to them; safe when there are none. */
+  async dropPrevious(): Promise<void> {
+    const old = this.chains().map(([table, chain]) => [table, previous(chain)] as const);
+    for (const table of ['nat', 'filter'] as const) {
+      const rules = (await this.tryIpt(table, ['-S'])).stdout.split('\n');
+      for (const rule of rules) {
+        const m = /^-A (PREROUTING|OUTPUT|POSTROUTING|FORWARD) (.*)$/.exec(rule);
+        if (!m || m[2] === undefined || !old.some(([t, c]) => t === table && rule.endsWith(`-j ${c}`))) continue;
+        await this.tryIpt(table, ['-D', m[1] ?? '', ...m[2].split(' ')]);
+      }
+    }
+    for (const [table, chain] of old) await this.tryIpt(table, ['-F', chain]);
+    for (const [table, chain] of old) await this.tryIpt(table, ['-X', chain]);
+  }
+
+  /** This run's jumps only; a jump with other options (an earlier run with another hairpin setting) is renamed with its chain. */
+  private async removeJumps(): Promise<void> {
     for (const j of this.jumps()) {
       for (let i = 0; i < 10; i++) if ((await this.tryIpt(j.table, ['-D', j.chain, ...j.spec])).code !== 0) break;
     }
+  }
+
+  /** Removes the jumps and the chains (a previous run's too); safe when nothing exists. */
+  async teardown(): Promise<void> {
+    await this.removeJumps();
     for (const [table, chain] of this.chains()) await this.tryIpt(table, ['-F', chain]);
     for (const [table, chain] of this.chains()) await this.tryIpt(table, ['-X', chain]);
+    await this.dropPrevious();
   }
 
   /**
@@ -143,7 +173,7 @@ export class Netfilter {
     await hostCommand(this.family === 6 ? 'ip6tables' : 'iptables', ['-w', '-t', table, ...args]);
   }
 
-  private tryIpt(table: Table, args: string[]): Promise<{ code: number }> {
+  private tryIpt(table: Table, args: string[]): Promise<{ code: number; stdout: string }> {
     return tryHostCommand(this.family === 6 ? 'ip6tables' : 'iptables', ['-w', '-t', table, ...args]);
   }
 }
@@ -162,4 +192,9 @@ export async function enableIpv6Forward(): Promise<void> {
 /** Lets DNAT send loopback-sourced packets out of the bridge (userland-proxy: false), as Docker does. */
 export async function enableRouteLocalnet(bridge: string): Promise<void> {
   await hostCommand('sysctl', ['-q', '-w', `net.ipv4.conf.${bridge}.route_localnet=1`]);
+}
+
+/** The name a chain of the previous run carries until dropPrevious() (≤ 28 characters: BERTH-ISO2- + a 15-character tag + ~). */
+function previous(chain: string): string {
+  return `${chain}~`;
 }

@@ -5,12 +5,16 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import type { Readable } from 'node:stream';
 import { conflict, internal } from '../errors/engine-error.js';
+import { endProcess, processFacts } from './port-proxy-record.js';
 
 /**
  * The userland proxy for one published port, as Docker's docker-proxy: it
  * holds the host port (so a second binding of it fails) and forwards what
  * the kernel's DNAT cannot serve (connections to loopback). Lifecycle:
- * startPortProxy() binds (port 0 picks a free one) → close().
+ * startPortProxy() binds (port 0 picks a free one), or adoptPortProxy()
+ * takes over one a previous daemon run started → close(). The native proxy
+ * is a process of its own session that outlives the daemon; the in-process
+ * one ends with it.
  */
 export interface PortProxy {
   readonly proto: 'tcp' | 'udp';
@@ -19,6 +23,8 @@ export interface PortProxy {
   readonly hostPort: number;
   /** The berth-proxy process serving it; undefined for the in-process proxy. */
   readonly pid?: number | undefined;
+  /** Field 22 of /proc/<pid>/stat of that process (tells it from a later one with the same pid). */
+  readonly startTime?: string | undefined;
   close(): Promise<void>;
 }
 
@@ -45,10 +51,22 @@ const NATIVE_PROXY = ['../../../native/build/berth-proxy', '../../native/build/b
   .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
   .find((p) => existsSync(p));
 
+export interface StartPortProxyOptions {
+  /** false: the in-process proxy even when the native one is built. */
+  readonly native?: boolean;
+  /** Put in the native proxy's argv (`-owner`): the daemon's exec root, to find its proxies on the host. */
+  readonly owner?: string;
+}
+
 /** The native proxy when it is built; the in-process one otherwise, and for ports that are only held. */
-export async function startPortProxy(t: PortProxyTarget, opts: { native?: boolean } = {}): Promise<PortProxy> {
-  if (t.holdOnly !== true && opts.native !== false && NATIVE_PROXY !== undefined) return startNative(NATIVE_PROXY, t);
+export async function startPortProxy(t: PortProxyTarget, opts: StartPortProxyOptions = {}): Promise<PortProxy> {
+  if (t.holdOnly !== true && opts.native !== false && NATIVE_PROXY !== undefined) return startNative(NATIVE_PROXY, t, opts.owner);
   return t.proto === 'tcp' ? startTcp(t) : startUdp(t);
+}
+
+/** A berth-proxy a previous run of the daemon started (pid and start time checked by the caller); close() ends it. */
+export function adoptPortProxy(p: { proto: 'tcp' | 'udp'; hostIp: string; hostPort: number; pid: number; startTime: string }): PortProxy {
+  return { proto: p.proto, hostIp: p.hostIp, hostPort: p.hostPort, pid: p.pid, startTime: p.startTime, close: () => endProcess(p) };
 }
 
 function hostAddress(t: PortProxyTarget): string {
@@ -69,12 +87,14 @@ const READY_TIMEOUT_MS = 15_000;
  * or "err ERRNO MESSAGE"): the bind happens in the proxy, so a busy port
  * still fails the container's start with Docker's message.
  */
-async function startNative(binary: string, t: PortProxyTarget): Promise<PortProxy> {
+async function startNative(binary: string, t: PortProxyTarget, owner: string | undefined): Promise<PortProxy> {
+  // Its own session and process group, so that it outlives the daemon (a crash, a SIGKILL of the group).
   // prettier-ignore
   const child = spawn(binary, [
     '-proto', t.proto, '-host-ip', t.hostIp === '' ? '0.0.0.0' : t.hostIp, '-host-port', String(t.hostPort),
     '-container-ip', t.containerIp, '-container-port', String(t.containerPort),
-  ], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
+    ...(owner !== undefined ? ['-owner', owner] : []),
+  ], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'], detached: true });
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
     child.once('exit', () => resolve());
@@ -109,11 +129,13 @@ async function startNative(binary: string, t: PortProxyTarget): Promise<PortProx
   }
   (child.stdio[3] as Readable | null)?.destroy();
   child.unref();
+  const startTime = child.pid !== undefined ? (await processFacts(child.pid))?.startTime : undefined;
   return {
     proto: t.proto,
     hostIp: t.hostIp,
     hostPort: Number(ok[1]),
     pid: child.pid,
+    startTime,
     close: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');

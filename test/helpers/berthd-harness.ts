@@ -353,6 +353,16 @@ async function cleanupRoot(root: string, facts: RootFacts): Promise<void> {
     }
   }
   if (conmons.length > 0) await sleep(100);
+  // Port proxies outlive a killed daemon (their argv names the exec root: -owner).
+  const proxies = await processesUnder(root, 'berth-proxy');
+  for (const pid of proxies) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  if (proxies.length > 0) await sleep(100);
 
   for (let attempt = 0; attempt < 100; attempt++) {
     const inner = (await mountsUnder(root)).filter((p) => p !== root);

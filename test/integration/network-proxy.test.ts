@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, connect, type AddressInfo } from 'node:net';
 import { repoRoot } from '../helpers/berthd-harness.js';
 import { startPortProxy } from '../../src/network/port-proxy.js';
@@ -15,6 +15,16 @@ function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Alive and not a zombie (an orphan is reaped by init, maybe not at once). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\S+ \(.*\) [ZX]/s.test(stat);
   } catch {
     return false;
   }
@@ -127,18 +137,30 @@ for (const native of [true, false]) {
 }
 
 describe('berth-proxy lifetime', { skip: existsSync(binary) ? false : 'native/build/berth-proxy not built' }, () => {
-  test('it dies with the process that started it (PR_SET_PDEATHSIG), even on SIGKILL', async () => {
-    // A parent that starts the proxy, prints its pid, then waits to be killed.
+  test('it outlives the process that started it (SIGKILL), keeps relaying, and ends on SIGTERM', async () => {
+    const server = await countingServer();
+    // A parent that starts the proxy in its own session (as berthd does), prints the proxy's pid and port, then waits to be killed.
     const script = `
       const { spawn } = require('node:child_process');
-      const c = spawn(${JSON.stringify(binary)}, ['-proto', 'tcp', '-host-ip', '127.0.0.1', '-host-port', '0', '-container-ip', '127.0.0.1', '-container-port', '9'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
-      c.stdio[3].once('data', () => process.stdout.write(String(c.pid) + '\\n'));
+      const c = spawn(${JSON.stringify(binary)}, ['-proto', 'tcp', '-host-ip', '127.0.0.1', '-host-port', '0', '-container-ip', '127.0.0.1', '-container-port', '${server.port}', '-owner', '/nonexistent/owner'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'], detached: true });
+      c.stdio[3].once('data', (b) => process.stdout.write(String(c.pid) + ' ' + b.toString().trim().split(' ')[1] + '\\n'));
       setInterval(() => undefined, 1000);`;
     const parent = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const pid = await new Promise<number>((resolve) => parent.stdout.once('data', (b: Buffer) => resolve(Number(b.toString().trim()))));
-    assert.ok(alive(pid));
-    parent.kill('SIGKILL');
-    assert.ok(await waitGone(pid), 'the proxy outlived its parent');
+    const [pid = 0, port = 0] = await new Promise<number[]>((resolve) => parent.stdout.once('data', (b: Buffer) => resolve(b.toString().trim().split(' ').map(Number))));
+    try {
+      assert.ok(running(pid));
+      parent.kill('SIGKILL');
+      await new Promise((r) => parent.once('exit', r));
+      await new Promise((r) => setTimeout(r, 300));
+      assert.ok(running(pid), 'the proxy died with its parent');
+      assert.equal(await sendAndCount(port, 1000), '1000', 'it still relays');
+      process.kill(pid, 'SIGTERM');
+      for (let i = 0; i < 50 && running(pid); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(!running(pid), 'the proxy outlived SIGTERM');
+    } finally {
+      if (running(pid)) process.kill(pid, 'SIGKILL');
+      server.close();
+    }
   });
 
   test('bad arguments: usage on stderr, exit 2', async () => {

@@ -1,4 +1,5 @@
 import { readdir, rmdir } from 'node:fs/promises';
+import { proxyCgroupOf } from '../../network/proxy-cgroup.js';
 
 /** The cgroup under which this daemon's containers live; a tag of the exec root keeps two daemons apart. */
 export function cgroupParentFor(execRoot: string): string {
@@ -15,5 +16,10 @@ export async function removeCgroupParent(execRoot: string, cgroupRoot = '/sys/fs
   const parent = cgroupParentFor(execRoot);
   const hierarchies = await readdir(cgroupRoot).catch(() => [] as string[]);
   const candidates = [`${cgroupRoot}${parent}`, ...hierarchies.map((h) => `${cgroupRoot}/${h}${parent}`)];
-  for (const dir of candidates) await rmdir(dir).catch(() => undefined);
+  // The port proxies' cgroup first (engine/network/port-publishing.ts): left while a proxy still runs in it.
+  const proxies = proxyCgroupOf(parent).slice(parent.length);
+  for (const dir of candidates) {
+    await rmdir(`${dir}${proxies}`).catch(() => undefined);
+    await rmdir(dir).catch(() => undefined);
+  }
 }

@@ -10,7 +10,7 @@ export interface BridgeFirewallOptions extends Pick<NetworkControllerOptions, 'b
   readonly hairpin: boolean;
 }
 
-/** Lifecycle: setup() at daemon start (with iptables), rules per bridge and port, teardown() at exit. */
+/** Lifecycle: setup() at daemon start (with iptables), rules per bridge and port, dropPrevious() once they are back, teardown() at exit. */
 export class BridgeFirewall {
   readonly netfilter: Netfilter;
   /** The same chains in ip6tables, for the IPv6 subnets of our networks and ports published on IPv6. */
@@ -68,6 +68,12 @@ export class BridgeFirewall {
         if (r) await r.nf.removePort(r.rule);
       }
     }
+  }
+
+  /** Once this run's rules are all in place (after reconcile): the chains a previous run left go (Netfilter.setup()). */
+  async dropPrevious(): Promise<void> {
+    if (this.opts.iptables) await this.netfilter.dropPrevious();
+    if (this.ip6tables) await this.netfilter6.dropPrevious();
   }
 
   async teardown(): Promise<void> {

@@ -47,7 +47,7 @@ export class NetworkController {
     this.firewall = new BridgeFirewall({ ...opts, hairpin });
     this.netfilter = this.firewall.netfilter;
     this.netfilter6 = this.firewall.netfilter6;
-    this.ports = new PortPublisher(this.firewall, ctx.log, hairpin, opts.userlandProxy !== false);
+    this.ports = new PortPublisher(this.firewall, ctx.log, hairpin, opts.userlandProxy !== false, ctx.settings.execRoot);
     this.dns = new NetworkDnsServers(ctx.db, ctx.log);
   }
 
@@ -206,13 +206,16 @@ export class NetworkController {
    */
   async reconcile(): Promise<void> {
     const running = new Set<string>();
-    for (const c of allContainers(this.ctx.db)) {
+    const containers = allContainers(this.ctx.db);
+    // Proxies outlive the daemon: those of running containers are re-adopted below, the rest end first.
+    const proxies = await this.ports.adoptable(new Set(containers.filter((c) => c.state.Running && c.runtime.network).map((c) => c.id)));
+    for (const c of containers) {
       if (c.state.Running && c.runtime.network) {
         running.add(c.id);
         const net = c.runtime.network;
         const endpoint = net.endpoints[0];
         if (!endpoint || net.shared) continue;
-        await this.ports.republish(c, net, endpoint);
+        await this.ports.republish(c, net, endpoint, proxies.get(c.id));
         saveContainerState(this.ctx.db, c);
       } else if (c.runtime.network) {
         await this.release(c);
@@ -220,11 +223,20 @@ export class NetworkController {
       }
     }
     await removeStaleNetworkState(this.ctx.db, this.netnsDir, running);
+    // Only now: the previous run's rules carried the published ports until this run's were back.
+    await this.firewall.dropPrevious();
   }
 
-  /** At daemon exit: proxies always go; without live-restore the namespaces, bridges and chains go too. */
+  /**
+   * At daemon exit. With live-restore the containers keep running, and so do
+   * their port proxies: the next start adopts them, so the ports never go
+   * dark (dockerd's docker-proxy dies with dockerd, Pdeathsig, and comes back
+   * at restore). Without it the containers were stopped first, and the
+   * proxies, namespaces, bridges and chains go.
+   */
   async shutdown(): Promise<void> {
-    await this.ports.closeAll();
+    if (this.opts.liveRestore) await this.ports.leaveRunning();
+    else await this.ports.closeAll();
     await this.dns.closeAll();
     if (this.opts.liveRestore) return;
     for (const c of allContainers(this.ctx.db)) {
