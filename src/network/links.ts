@@ -112,6 +112,8 @@ export interface EndpointLink {
   readonly ipv6?: string;
   readonly prefix6?: number;
   readonly gateway6?: string;
+  /** Link-local addresses added beside the main one (IPv4 as /16, IPv6 as /64, as libnetwork). */
+  readonly linkLocal?: readonly string[];
 }
 
 /** A veth pair: one end on the bridge, the other configured inside the namespace. */
@@ -128,6 +130,7 @@ export async function attachEndpoint(e: EndpointLink): Promise<void> {
       ...(e.defaultRoute ? [`route replace default via ${e.gateway} dev ${e.ifName}`] : []),
       ...(e.ipv6 !== undefined ? [`addr add ${e.ipv6}/${e.prefix6 ?? 64} dev ${e.ifName} nodad`] : []),
       ...(e.ipv6 !== undefined && e.defaultRoute && e.gateway6 !== undefined ? [`route replace default via ${e.gateway6} dev ${e.ifName}`] : []),
+      ...(e.linkLocal ?? []).map((a) => (a.includes(':') ? `addr add ${a}/64 dev ${e.ifName} nodad` : `addr add ${a}/16 dev ${e.ifName}`)),
     ];
     await hostCommand('nsenter', [`--net=${e.netnsPath}`, 'ip', '-batch', '-'], batch.join('\n') + '\n');
   } catch (err) {

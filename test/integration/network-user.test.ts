@@ -164,6 +164,18 @@ for (const [cli, octet] of [['docker', 211], ['berth', 212]] as const) {
       await ok(['network', 'rm', `v6off-${cli}`]);
     });
 
+    test('--link-local-ip (IPAMConfig.LinkLocalIPs): the address is on the interface as /16, inspect shows it; one outside 169.254/16 is refused (dockerd 20.10)', async () => {
+      await ok(['network', 'create', '--subnet', `10.206.${octet}.0/24`, `ll-${cli}`]);
+      await ok(['run', '-d', '--name', `ll-${cli}`, '--network', `ll-${cli}`, '--link-local-ip', '169.254.7.6', 'busybox', 'sleep', '60']);
+      assert.equal((await ok(['inspect', '-f', `{{json (index .NetworkSettings.Networks "ll-${cli}").IPAMConfig}}`, `ll-${cli}`])).trim(), '{"LinkLocalIPs":["169.254.7.6"]}');
+      assert.match(await ok(['exec', `ll-${cli}`, 'ip', '-4', 'addr', 'show', 'eth0']), /inet 169\.254\.7\.6\/16/);
+      const bad = await run(['run', '--rm', '--network', `ll-${cli}`, '--link-local-ip', `10.206.${octet}.9`, 'busybox', 'true']);
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.stderr, new RegExp(`invalid link local IP address: 10\\.206\\.${octet}\\.9`));
+      await ok(['rm', '-f', `ll-${cli}`]);
+      await ok(['network', 'rm', `ll-${cli}`]);
+    });
+
     test('after the container goes, rm and prune leave no bridge, veth or rule behind', async () => {
       const rm = await run(['rm', '-f', `peer-${cli}`]);
       assert.equal(rm.code, 0, rm.stderr);

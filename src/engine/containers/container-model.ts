@@ -140,6 +140,8 @@ export interface EndpointConfig {
   aliases: string[];
   /** Requested address (--ip); '' = any. */
   ipv4: string;
+  /** IPAMConfig.LinkLocalIPs (--link-local-ip): extra addresses on the interface, IPv4 /16 and IPv6 /64 as dockerd. */
+  linkLocalIPs?: string[];
 }
 
 export interface ContainerEndpointFacts {

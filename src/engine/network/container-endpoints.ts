@@ -43,7 +43,8 @@ export async function attachContainerEndpoint(db: Db, mtu: number, c: ContainerR
   }
   facts.endpoints.push(endpoint);
   try {
-    await attachEndpoint({ ...endpoint, ifName: `eth${index}`, netnsPath: facts.netnsPath, mtu, defaultRoute: index === 0 && !net.internal, address: ip });
+    const linkLocal = c.runtime.endpointConfigs?.[net.id]?.linkLocalIPs ?? [];
+    await attachEndpoint({ ...endpoint, ifName: `eth${index}`, netnsPath: facts.netnsPath, mtu, defaultRoute: index === 0 && !net.internal, address: ip, linkLocal });
   } catch (err) {
     facts.endpoints = facts.endpoints.filter((e) => e !== endpoint);
     releaseIp(db, c.id, net.id);

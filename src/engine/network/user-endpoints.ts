@@ -9,6 +9,18 @@ export interface EndpointRequest {
   readonly ipv4?: string;
   /** Requested MAC address (API ≥ 1.44); see endpoint-macs.ts. */
   readonly mac?: string;
+  readonly linkLocalIPs?: readonly string[];
+}
+
+/** dockerd's check of IPAMConfig.LinkLocalIPs: IPv4 in 169.254.0.0/16 or IPv6 in fe80::/10 (400 at create or connect). */
+export function checkedLinkLocalIPs(ips: readonly string[] | undefined): { linkLocalIPs?: string[] } {
+  if (!ips || ips.length === 0) return {};
+  for (const ip of ips) {
+    const v4 = /^169\.254\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
+    const ok = v4 ? Number(v4[1]) <= 255 && Number(v4[2]) <= 255 : /^fe[89ab][0-9a-f]?:[0-9a-f:]*$/i.test(ip);
+    if (!ok) throw invalidArgument(`invalid link local IP address: ${ip}`);
+  }
+  return { linkLocalIPs: [...ips] };
 }
 
 /**
@@ -34,7 +46,7 @@ export function resolveEndpointConfigs(
   if (!primary) {
     // dockerd: a missing network is the start's error; the endpoint request waits under the network's name.
     const own = requested[primaryRef];
-    configs[primaryRef] = { networkName: primaryRef, aliases: [...(own?.aliases ?? [])], ipv4: own?.ipv4 ?? '' };
+    configs[primaryRef] = { networkName: primaryRef, aliases: [...(own?.aliases ?? [])], ipv4: own?.ipv4 ?? '', ...checkedLinkLocalIPs(own?.linkLocalIPs) };
   }
   const onDefault = primary?.name === 'bridge';
   if (primary && !onDefault) configs[primary.id] = { networkName: primary.name, aliases: [], ipv4: '' };
@@ -50,7 +62,7 @@ export function resolveEndpointConfigs(
       if ((r.aliases ?? []).length > 0) throw invalidArgument('network-scoped alias is supported only for containers in user defined networks');
       continue;
     }
-    configs[n.id] = { networkName: n.name, aliases: [...(r.aliases ?? [])], ipv4: r.ipv4 ?? '' };
+    configs[n.id] = { networkName: n.name, aliases: [...(r.aliases ?? [])], ipv4: r.ipv4 ?? '', ...checkedLinkLocalIPs(r.linkLocalIPs) };
   }
   return { configs: Object.keys(configs).length > 0 ? configs : undefined, dnsServer: onDefault ? undefined : primary?.gateway };
 }

@@ -5,6 +5,7 @@ import { requireContainer, saveContainerState } from '../containers/container-re
 import { networkControllerOf } from './container-network.js';
 import { findNetwork, type NetworkRecord } from './network-repo.js';
 import { requireNetwork } from './user-networks.js';
+import { checkedLinkLocalIPs } from './user-endpoints.js';
 
 /**
  * POST /networks/{id}/connect and /disconnect. A running container gets (or
@@ -16,6 +17,7 @@ import { requireNetwork } from './user-networks.js';
 export interface ConnectOptions {
   readonly aliases?: readonly string[];
   readonly ipv4?: string;
+  readonly linkLocalIPs?: readonly string[];
 }
 
 const forbidden = (message: string): EngineError => new EngineError('forbidden', message);
@@ -38,7 +40,7 @@ export async function connectNetwork(ctx: EngineContext, netRef: string, contain
   }
   if ((opts.aliases ?? []).length > 0 && net.name === 'bridge') throw invalidArgument('network-scoped alias is supported only for containers in user defined networks');
   const rejoinsMode = c.runtime.modeNetworkLeft === true && modeNetwork(ctx, c)?.id === net.id;
-  const cfg: EndpointConfig = { networkName: net.name, aliases: [...(opts.aliases ?? [])], ipv4: opts.ipv4 ?? '' };
+  const cfg: EndpointConfig = { networkName: net.name, aliases: [...(opts.aliases ?? [])], ipv4: opts.ipv4 ?? '', ...checkedLinkLocalIPs(opts.linkLocalIPs) };
   // The default bridge as NetworkMode keeps no endpoint config (user-endpoints.ts).
   if (!(rejoinsMode && net.name === 'bridge')) configs[net.id] = cfg;
   if (rejoinsMode) delete c.runtime.modeNetworkLeft;

@@ -38,6 +38,7 @@ export const CREATE_FLAGS: FlagSpec[] = [
   { long: 'network', kind: 'string', valueName: 'network', description: 'Connect a container to a network' },
   { long: 'net', kind: 'string', valueName: 'network', description: 'Connect a container to a network', hidden: true },
   { long: 'ip', kind: 'string', valueName: 'ip', description: 'IPv4 address (e.g., 172.30.100.104)' },
+  { long: 'link-local-ip', kind: 'list', valueName: 'list', description: 'Container IPv4/IPv6 link-local addresses' },
   { long: 'link', kind: 'list', description: 'Add link to another container' },
   { long: 'mount', kind: 'list', description: 'Attach a filesystem mount to the container' },
   { long: 'volumes-from', kind: 'list', description: 'Mount volumes from the specified container(s)' },
@@ -307,9 +308,10 @@ function namespaceFlagsInto(flags: { string(name: string): string | undefined },
 function endpointFromFlags(flags: { string(name: string): string | undefined; list(name: string): string[] }): Record<string, unknown> | undefined {
   const ip = flags.string('ip');
   const aliases = flags.list('network-alias');
-  if (!ip && aliases.length === 0) return undefined;
+  const linkLocal = flags.list('link-local-ip');
+  if (!ip && aliases.length === 0 && linkLocal.length === 0) return undefined;
   const endpoint: Record<string, unknown> = {};
-  if (ip) endpoint['IPAMConfig'] = { IPv4Address: ip };
+  if (ip || linkLocal.length > 0) endpoint['IPAMConfig'] = { ...(ip ? { IPv4Address: ip } : {}), ...(linkLocal.length > 0 ? { LinkLocalIPs: linkLocal } : {}) };
   if (aliases.length > 0) endpoint['Aliases'] = aliases;
   return endpoint;
 }

@@ -60,7 +60,8 @@ export function networksWire(c: ContainerRecord): Record<string, unknown> {
       if (id !== cfg.networkName) wire['NetworkID'] ||= id; // not for a network still missing (kept by its name)
       wire['Aliases'] = cfg.aliases.length > 0 ? cfg.aliases : null;
       wire['DNSNames'] = [c.name, ...cfg.aliases, c.id.slice(0, 12)];
-      wire['IPAMConfig'] = cfg.ipv4 !== '' ? { IPv4Address: cfg.ipv4 } : null;
+      const linkLocal = cfg.linkLocalIPs ?? [];
+      wire['IPAMConfig'] = cfg.ipv4 !== '' || linkLocal.length > 0 ? { ...(cfg.ipv4 !== '' ? { IPv4Address: cfg.ipv4 } : {}), ...(linkLocal.length > 0 ? { LinkLocalIPs: linkLocal } : {}) } : null;
       // On a user network Docker keeps --link in the primary endpoint's settings (the links act as DNS aliases there).
       const links = c.hostConfig.Links ?? [];
       if (name === containerNetworkNames(c)[0] && links.length > 0) wire['Links'] = links;

@@ -50,7 +50,7 @@ export const endpointSettingsFields = {
   IPAMConfig: implemented(NET_USER, '--ip'),
   'IPAMConfig.IPv4Address': implemented(NET_USER, '--ip'),
   'IPAMConfig.IPv6Address': implemented('test/integration/network-ipv6.test.ts', 'IPv6Address'),
-  'IPAMConfig.LinkLocalIPs': refused('invalid_argument', 'link-local IP addresses (IPAMConfig.LinkLocalIPs) are not supported by berth yet'),
+  'IPAMConfig.LinkLocalIPs': implemented('test/integration/network-user.test.ts', '--link-local-ip'),
   Links: implemented(NET_LINK, '--link'),
   Aliases: implemented(NET_USER, '--network-alias'),
   DNSNames: ignoredAsDockerd('output only: dockerd computes it (name, aliases, short id) and ignores a value sent on create'),

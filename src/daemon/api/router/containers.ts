@@ -218,15 +218,16 @@ function sizeWire(size: ContainerSize): Record<string, number> {
 }
 
 /** NetworkingConfig.EndpointsConfig → aliases, requested IPv4 and MAC per network. */
-function endpointsConfigOf(v: unknown): Record<string, { aliases: string[]; ipv4: string; mac?: string }> {
+function endpointsConfigOf(v: unknown): Record<string, { aliases: string[]; ipv4: string; mac?: string; linkLocalIPs?: string[] }> {
   const eps = (v as { EndpointsConfig?: unknown } | null | undefined)?.EndpointsConfig;
   if (typeof eps !== 'object' || eps === null) return {};
-  const out: Record<string, { aliases: string[]; ipv4: string; mac?: string }> = {};
+  const out: Record<string, { aliases: string[]; ipv4: string; mac?: string; linkLocalIPs?: string[] }> = {};
   for (const [name, raw] of Object.entries(eps as Record<string, unknown>)) {
-    const e = (raw ?? {}) as { Aliases?: unknown; IPAMConfig?: { IPv4Address?: unknown } | null; MacAddress?: unknown };
+    const e = (raw ?? {}) as { Aliases?: unknown; IPAMConfig?: { IPv4Address?: unknown; LinkLocalIPs?: unknown } | null; MacAddress?: unknown };
     out[name] = {
       aliases: Array.isArray(e.Aliases) ? e.Aliases.map(String) : [],
       ipv4: typeof e.IPAMConfig?.IPv4Address === 'string' ? e.IPAMConfig.IPv4Address : '',
+      ...(Array.isArray(e.IPAMConfig?.LinkLocalIPs) && e.IPAMConfig.LinkLocalIPs.length > 0 ? { linkLocalIPs: e.IPAMConfig.LinkLocalIPs.map(String) } : {}),
       ...(typeof e.MacAddress === 'string' && e.MacAddress !== '' ? { mac: e.MacAddress } : {}),
     };
   }

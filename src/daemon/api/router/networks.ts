@@ -70,6 +70,7 @@ export function registerNetworkRoutes(router: Router, ctx: EngineContext): void 
     await connectNetwork(ctx, rc.params['id'] ?? '', str(body['Container']) ?? '', {
       aliases: Array.isArray(ep['Aliases']) ? (ep['Aliases'] as unknown[]).map(String) : [],
       ipv4: str(ipam['IPv4Address']) ?? '',
+      ...(Array.isArray(ipam['LinkLocalIPs']) ? { linkLocalIPs: (ipam['LinkLocalIPs'] as unknown[]).map(String) } : {}),
     });
     sendStatus(rc, 200);
   });
