@@ -143,7 +143,7 @@ export class ConmonRuntime implements ContainerRuntime {
       '-b', bundleDir,
       '-p', join(bundleDir, 'pidfile'),
       '-P', join(bundleDir, 'conmon.pid'),
-      '-l', `k8s-file:${opts.logPath}`,
+      '-l', opts.conmonLog ?? `k8s-file:${opts.logPath}`,
       '--exit-dir', opts.exitDir,
       '--persist-dir', bundleDir,
       '--socket-dir-path', bundleDir,

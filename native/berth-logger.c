@@ -1,0 +1,624 @@
+/*
+ * berth-logger: the per-container log writer (src/logging/capture.ts).
+ *
+ *   berth-logger -fifo PATH -log PATH -pidfile PATH [-max-size BYTES]
+ *                [-max-file N] [-compress] [-attrs JSON]
+ *
+ * conmon writes the container's output as k8s-file records
+ * (`TIME STREAM P|F TEXT\n`) into PATH (a fifo); this process turns them
+ * into dockerd's json-file records in -log, rotating and compressing as
+ * dockerd's loggerutils.LogFile does. It runs detached from berthd, so no
+ * line is lost while berthd restarts or after it is killed; the fifo's
+ * capacity is the only buffer, so a slow disk slows conmon and then the
+ * container (dockerd's blocking mode).
+ *
+ * Startup: opens the fifo for reading (O_NONBLOCK, so it does not wait for
+ * conmon), writes its pid to -pidfile, reports "ok\n" (or "err <text>\n",
+ * exit 1) on fd 3 and closes it. It ends when conmon closes the fifo:
+ * output still pending is written as a partial record (as dockerd at EOF),
+ * a running compression is waited for, and -pidfile is removed last, so
+ * "pidfile gone" means "the log is complete".
+ *
+ * Record format (dockerd 20.10 jsonlog.JSONLogs.MarshalJSONBuf):
+ *   {"log":"...","stream":"stdout"[,"attrs":{...}],"time":"RFC3339Nano"}\n
+ * Lines longer than 16 KiB are split into 16384-byte records without the
+ * trailing newline, all carrying the first piece's time (dockerd's Copier).
+ * Rotation: before a write, if the file holds >= max-size bytes it becomes
+ * .1 (older ones shift, the one past max-file-1 is removed); with -compress
+ * .1 is gzipped to .1.gz in a child process (gzip header extra field
+ * {"lastTime":...} as dockerd), the next rotation waiting for it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define PARTIAL_MAX 16384
+#define READ_CHUNK 65536
+
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+static void buf_reserve(struct buf *b, size_t extra)
+{
+	if (b->len + extra <= b->cap)
+		return;
+	size_t cap = b->cap ? b->cap : 4096;
+	while (cap < b->len + extra)
+		cap *= 2;
+	char *p = realloc(b->p, cap);
+	if (!p) {
+		perror("berth-logger: realloc");
+		exit(1);
+	}
+	b->p = p;
+	b->cap = cap;
+}
+
+static void buf_add(struct buf *b, const void *data, size_t n)
+{
+	buf_reserve(b, n);
+	memcpy(b->p + b->len, data, n);
+	b->len += n;
+}
+
+static void buf_addc(struct buf *b, char c)
+{
+	buf_reserve(b, 1);
+	b->p[b->len++] = c;
+}
+
+static void buf_adds(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+static void buf_consume(struct buf *b, size_t n)
+{
+	memmove(b->p, b->p + n, b->len - n);
+	b->len -= n;
+}
+
+/* Options. */
+static const char *log_path;
+static long long max_size = -1;
+static int max_file = 1;
+static int opt_compress;
+static const char *attrs;
+
+/* State of the current file. */
+static int log_fd = -1;
+static long long cur_size;
+static char last_time[64]; /* RFC3339Nano of the last record written to the current file */
+static pid_t compress_child = -1;
+static struct buf out;
+
+struct stream_state {
+	struct buf pending;   /* bytes of an unfinished line */
+	int has_partial;      /* a 16 KiB piece of this line was already written */
+	char partial_time[64];
+	char chunk_time[64];  /* time of the latest piece in pending */
+};
+static struct stream_state streams[2]; /* stdout, stderr */
+
+static void die(const char *what)
+{
+	fprintf(stderr, "berth-logger: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			die("write log");
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+static void flush_out(void)
+{
+	if (out.len == 0)
+		return;
+	write_all(log_fd, out.p, out.len);
+	out.len = 0;
+}
+
+static void open_log(int trunc)
+{
+	log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | (trunc ? O_TRUNC : 0), 0640);
+	if (log_fd < 0)
+		die("open log");
+	struct stat st;
+	cur_size = fstat(log_fd, &st) == 0 ? st.st_size : 0;
+}
+
+static void wait_compress(void)
+{
+	if (compress_child <= 0)
+		return;
+	while (waitpid(compress_child, NULL, 0) < 0 && errno == EINTR)
+		;
+	compress_child = -1;
+}
+
+/* gzip src to dst (via dst.tmp), the header's extra field {"lastTime":...}, then remove src. */
+static int gzip_file(const char *src, const char *dst, const char *last)
+{
+	char tmp[4200];
+	snprintf(tmp, sizeof tmp, "%s.tmp", dst);
+	int in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -1;
+	int outfd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (outfd < 0) {
+		close(in);
+		return -1;
+	}
+	z_stream z;
+	memset(&z, 0, sizeof z);
+	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -1;
+	char extra[128];
+	int extra_len = snprintf(extra, sizeof extra, "{\"lastTime\":\"%s\"}", last);
+	gz_header h;
+	memset(&h, 0, sizeof h);
+	h.os = 255; /* Go's gzip writer: OS unknown */
+	h.extra = (Bytef *)extra;
+	h.extra_len = (uInt)extra_len;
+	deflateSetHeader(&z, &h);
+	static unsigned char ibuf[65536], obuf[65536];
+	int flush = Z_NO_FLUSH, rc = 0;
+	do {
+		ssize_t n = read(in, ibuf, sizeof ibuf);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -1;
+			break;
+		}
+		flush = n == 0 ? Z_FINISH : Z_NO_FLUSH;
+		z.next_in = ibuf;
+		z.avail_in = (uInt)n;
+		do {
+			z.next_out = obuf;
+			z.avail_out = sizeof obuf;
+			deflate(&z, flush);
+			size_t have = sizeof obuf - z.avail_out;
+			const char *p = (const char *)obuf;
+			while (have > 0) {
+				ssize_t w = write(outfd, p, have);
+				if (w < 0) {
+					if (errno == EINTR)
+						continue;
+					rc = -1;
+					break;
+				}
+				p += w;
+				have -= (size_t)w;
+			}
+		} while (z.avail_out == 0 && rc == 0);
+	} while (flush != Z_FINISH && rc == 0);
+	deflateEnd(&z);
+	close(in);
+	if (close(outfd) < 0)
+		rc = -1;
+	if (rc == 0 && rename(tmp, dst) == 0) {
+		unlink(src);
+		return 0;
+	}
+	unlink(tmp);
+	return -1;
+}
+
+static void rotated_name(char *dst, size_t cap, int n, int gz)
+{
+	snprintf(dst, cap, "%s.%d%s", log_path, n, gz ? ".gz" : "");
+}
+
+/* dockerd loggerutils.LogFile.checkCapacityAndRotate + rotate. */
+static void rotate(void)
+{
+	flush_out();
+	close(log_fd);
+	log_fd = -1;
+	if (max_file < 2) {
+		open_log(1);
+		return;
+	}
+	wait_compress();
+	char from[4096], to[4096];
+	rotated_name(to, sizeof to, max_file - 1, opt_compress);
+	unlink(to);
+	for (int i = max_file - 1; i > 1; i--) {
+		rotated_name(to, sizeof to, i, opt_compress);
+		rotated_name(from, sizeof from, i - 1, opt_compress);
+		rename(from, to);
+	}
+	rotated_name(to, sizeof to, 1, 0);
+	if (rename(log_path, to) < 0 && errno != ENOENT)
+		fprintf(stderr, "berth-logger: rotate: %s\n", strerror(errno));
+	open_log(1);
+	if (opt_compress) {
+		char gz[4096];
+		rotated_name(gz, sizeof gz, 1, 1);
+		char last[64];
+		memcpy(last, last_time, sizeof last);
+		pid_t pid = fork();
+		if (pid == 0) {
+			_exit(gzip_file(to, gz, last) == 0 ? 0 : 1);
+		}
+		compress_child = pid; /* on fork failure (-1) .1 just stays uncompressed */
+	}
+}
+
+static const char hexd[] = "0123456789abcdef";
+
+/* Go utf8.DecodeRune's validity: returns the sequence length, 0 when invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char b = s[0];
+	size_t need;
+	unsigned char lo = 0x80, hi = 0xBF;
+	if (b >= 0xC2 && b <= 0xDF)
+		need = 1;
+	else if (b >= 0xE0 && b <= 0xEF) {
+		need = 2;
+		if (b == 0xE0)
+			lo = 0xA0;
+		if (b == 0xED)
+			hi = 0x9F;
+	} else if (b >= 0xF0 && b <= 0xF4) {
+		need = 3;
+		if (b == 0xF0)
+			lo = 0x90;
+		if (b == 0xF4)
+			hi = 0x8F;
+	} else
+		return 0;
+	if (n < need + 1)
+		return 0;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i <= need; i++)
+		if (s[i] < 0x80 || s[i] > 0xBF)
+			return 0;
+	return need + 1;
+}
+
+/* dockerd jsonlog ffjsonWriteJSONBytesAsString, without the quotes. */
+static void json_string_body(struct buf *b, const unsigned char *s, size_t n)
+{
+	size_t start = 0, i = 0;
+	while (i < n) {
+		unsigned char c = s[i];
+		if (c < 0x80) {
+			if (c >= 0x20 && c != '\\' && c != '"' && c != '<' && c != '>' && c != '&') {
+				i++;
+				continue;
+			}
+			buf_add(b, s + start, i - start);
+			switch (c) {
+			case '\\':
+			case '"':
+				buf_addc(b, '\\');
+				buf_addc(b, (char)c);
+				break;
+			case '\n':
+				buf_adds(b, "\\n");
+				break;
+			case '\r':
+				buf_adds(b, "\\r");
+				break;
+			default:
+				buf_adds(b, "\\u00");
+				buf_addc(b, hexd[c >> 4]);
+				buf_addc(b, hexd[c & 0xF]);
+			}
+			start = ++i;
+			continue;
+		}
+		size_t len = utf8_len(s + i, n - i);
+		if (len == 0) {
+			buf_add(b, s + start, i - start);
+			buf_adds(b, "\\ufffd");
+			start = ++i;
+			continue;
+		}
+		if (len == 3 && c == 0xE2 && s[i + 1] == 0x80 && (s[i + 2] == 0xA8 || s[i + 2] == 0xA9)) {
+			buf_add(b, s + start, i - start);
+			buf_adds(b, s[i + 2] == 0xA8 ? "\\u2028" : "\\u2029");
+			i += 3;
+			start = i;
+			continue;
+		}
+		i += len;
+	}
+	buf_add(b, s + start, n - start);
+}
+
+static void write_record(int stream, const char *data, size_t n, int newline, const char *time)
+{
+	if (max_size > 0 && cur_size >= max_size)
+		rotate();
+	size_t before = out.len;
+	buf_adds(&out, "{\"log\":\"");
+	json_string_body(&out, (const unsigned char *)data, n);
+	buf_adds(&out, newline ? "\\n\"" : "\"");
+	buf_adds(&out, stream == 0 ? ",\"stream\":\"stdout\"" : ",\"stream\":\"stderr\"");
+	if (attrs && *attrs) {
+		buf_adds(&out, ",\"attrs\":");
+		buf_adds(&out, attrs);
+	}
+	buf_adds(&out, ",\"time\":\"");
+	buf_adds(&out, time);
+	buf_adds(&out, "\"}\n");
+	cur_size += (long long)(out.len - before);
+	snprintf(last_time, sizeof last_time, "%s", time);
+	if (out.len >= READ_CHUNK)
+		flush_out();
+}
+
+/* conmon's `2026-11-29T08:14:25.032680022+00:00` → Go's RFC3339Nano in UTC (`…25.032680022Z`, trailing zeros dropped). */
+static int convert_time(const char *s, size_t n, char *dst, size_t cap)
+{
+	char tmp[64];
+	if (n >= sizeof tmp)
+		return -1;
+	memcpy(tmp, s, n);
+	tmp[n] = 0;
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	char *rest = strptime(tmp, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!rest)
+		return -1;
+	long nsec = 0;
+	if (*rest == '.') {
+		int digits = 0;
+		rest++;
+		while (*rest >= '0' && *rest <= '9') {
+			if (digits < 9) {
+				nsec = nsec * 10 + (*rest - '0');
+				digits++;
+			}
+			rest++;
+		}
+		while (digits++ < 9)
+			nsec *= 10;
+	}
+	long off = 0;
+	if (*rest == '+' || *rest == '-') {
+		int hh = 0, mm = 0;
+		if (sscanf(rest + 1, "%2d:%2d", &hh, &mm) != 2)
+			return -1;
+		off = (hh * 3600L + mm * 60L) * (*rest == '-' ? -1 : 1);
+	} else if (*rest != 'Z')
+		return -1;
+	time_t t = timegm(&tm) - off;
+	struct tm u;
+	gmtime_r(&t, &u);
+	size_t len = strftime(dst, cap, "%Y-%m-%dT%H:%M:%S", &u);
+	if (nsec > 0) {
+		char frac[32];
+		snprintf(frac, sizeof frac, ".%09ld", nsec);
+		size_t fl = strlen(frac);
+		while (frac[fl - 1] == '0')
+			frac[--fl] = 0;
+		snprintf(dst + len, cap - len, "%sZ", frac);
+	} else
+		snprintf(dst + len, cap - len, "Z");
+	return 0;
+}
+
+static void now_time(char *dst, size_t cap)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	char tmp[64];
+	struct tm tm;
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t len = strftime(tmp, sizeof tmp, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(tmp + len, sizeof tmp - len, ".%09ld+00:00", ts.tv_nsec);
+	convert_time(tmp, strlen(tmp), dst, cap);
+}
+
+/* One piece of a stream's output; dockerd's Copier splitting. */
+static void handle_chunk(int stream, const char *text, size_t n, int complete, const char *time)
+{
+	struct stream_state *st = &streams[stream];
+	buf_add(&st->pending, text, n);
+	snprintf(st->chunk_time, sizeof st->chunk_time, "%s", time);
+	while (st->pending.len >= PARTIAL_MAX) {
+		if (!st->has_partial) {
+			st->has_partial = 1;
+			snprintf(st->partial_time, sizeof st->partial_time, "%s", time);
+		}
+		write_record(stream, st->pending.p, PARTIAL_MAX, 0, st->partial_time);
+		buf_consume(&st->pending, PARTIAL_MAX);
+	}
+	if (complete) {
+		write_record(stream, st->pending.p, st->pending.len, 1, st->has_partial ? st->partial_time : time);
+		st->pending.len = 0;
+		st->has_partial = 0;
+	}
+}
+
+/* `TIME STREAM TAG TEXT` without its "\n". Malformed lines are skipped. */
+static void handle_line(const char *line, size_t n)
+{
+	const char *sp1 = memchr(line, ' ', n);
+	if (!sp1)
+		return;
+	const char *p = sp1 + 1;
+	size_t left = n - (size_t)(p - line);
+	int stream;
+	if (left >= 7 && memcmp(p, "stdout ", 7) == 0)
+		stream = 0;
+	else if (left >= 7 && memcmp(p, "stderr ", 7) == 0)
+		stream = 1;
+	else
+		return;
+	p += 7;
+	left -= 7;
+	if (left < 1 || (p[0] != 'P' && p[0] != 'F'))
+		return;
+	int complete = p[0] == 'F';
+	const char *sp3 = memchr(p, ' ', left);
+	const char *text = sp3 ? sp3 + 1 : line + n;
+	char time[64];
+	if (convert_time(line, (size_t)(sp1 - line), time, sizeof time) < 0)
+		now_time(time, sizeof time);
+	handle_chunk(stream, text, (size_t)(line + n - text), complete, time);
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: berth-logger -fifo PATH -log PATH -pidfile PATH [-max-size BYTES] [-max-file N] [-compress] [-attrs JSON]\n");
+}
+
+static void report(const char *msg)
+{
+	if (write(3, msg, strlen(msg)) < 0) {
+		/* berthd gone before we started: nothing to serve */
+	}
+	close(3);
+}
+
+int main(int argc, char **argv)
+{
+	const char *fifo = NULL, *pidfile = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(a, "-compress")) {
+			opt_compress = 1;
+			continue;
+		}
+		if (!v) {
+			usage();
+			report("err bad arguments\n");
+			return 2;
+		}
+		if (!strcmp(a, "-fifo"))
+			fifo = v;
+		else if (!strcmp(a, "-log"))
+			log_path = v;
+		else if (!strcmp(a, "-pidfile"))
+			pidfile = v;
+		else if (!strcmp(a, "-max-size"))
+			max_size = atoll(v);
+		else if (!strcmp(a, "-max-file"))
+			max_file = atoi(v);
+		else if (!strcmp(a, "-attrs"))
+			attrs = v;
+		else {
+			usage();
+			report("err bad arguments\n");
+			return 2;
+		}
+		i++;
+	}
+	if (!fifo || !log_path || !pidfile) {
+		usage();
+		report("err bad arguments\n");
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	int in = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (in < 0) {
+		char msg[512];
+		snprintf(msg, sizeof msg, "err open %s: %s\n", fifo, strerror(errno));
+		report(msg);
+		return 1;
+	}
+	open_log(0);
+	{
+		char tmp[4096], pid[32];
+		snprintf(tmp, sizeof tmp, "%s.tmp", pidfile);
+		int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0 || write(fd, pid, (size_t)snprintf(pid, sizeof pid, "%d\n", getpid())) < 0 || close(fd) < 0 || rename(tmp, pidfile) < 0) {
+			char msg[512];
+			snprintf(msg, sizeof msg, "err pidfile %s: %s\n", pidfile, strerror(errno));
+			report(msg);
+			return 1;
+		}
+	}
+	report("ok\n");
+	/* stdio may be berthd's: from here on only the log file matters. */
+	int devnull = open("/dev/null", O_RDWR);
+	if (devnull >= 0) {
+		dup2(devnull, 0);
+		dup2(devnull, 1);
+		if (devnull > 2)
+			close(devnull);
+	}
+
+	struct buf line = {0};
+	static char chunk[READ_CHUNK];
+	for (;;) {
+		struct pollfd pfd = {.fd = in, .events = POLLIN};
+		int r = poll(&pfd, 1, -1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			die("poll");
+		}
+		ssize_t n = read(in, chunk, sizeof chunk);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			die("read fifo");
+		}
+		if (n == 0)
+			break; /* conmon closed its end: the container's output is over */
+		buf_add(&line, chunk, (size_t)n);
+		size_t start = 0;
+		for (;;) {
+			char *nl = memchr(line.p + start, '\n', line.len - start);
+			if (!nl)
+				break;
+			handle_line(line.p + start, (size_t)(nl - (line.p + start)));
+			start = (size_t)(nl - line.p) + 1;
+		}
+		buf_consume(&line, start);
+		flush_out();
+	}
+	if (line.len > 0)
+		handle_line(line.p, line.len);
+	/* dockerd at EOF: what is left of a line is logged as a partial record */
+	for (int s = 0; s < 2; s++) {
+		struct stream_state *st = &streams[s];
+		if (st->pending.len > 0) {
+			char time[64];
+			if (st->has_partial)
+				snprintf(time, sizeof time, "%s", st->partial_time);
+			else
+				snprintf(time, sizeof time, "%s", st->chunk_time);
+			write_record(s, st->pending.p, st->pending.len, 0, time);
+		}
+	}
+	flush_out();
+	close(log_fd);
+	wait_compress();
+	unlink(pidfile);
+	return 0;
+}
