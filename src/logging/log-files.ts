@@ -12,9 +12,13 @@ export interface LogFileEntry {
  * a moment; the uncompressed one is complete and wins.
  */
 export async function listLogFiles(path: string): Promise<LogFileEntry[]> {
+  return orderLogFiles(path, await readdir(dirname(path)).catch(() => [] as string[]));
+}
+
+/** The same, from a directory listing already read. */
+export function orderLogFiles(path: string, names: readonly string[]): LogFileEntry[] {
   const dir = dirname(path);
   const base = basename(path);
-  const names = await readdir(dir).catch(() => [] as string[]);
   const rotated = new Map<number, LogFileEntry>();
   for (const name of names) {
     if (!name.startsWith(`${base}.`)) continue;
