@@ -1,7 +1,7 @@
-import { closeSync, createReadStream, fstatSync, openSync, read, readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { closeSync, fstatSync, openSync, read, readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { promisify } from 'node:util';
 import { dirname } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { orderLogFiles, type LogFileEntry } from './log-files.js';
 import { parseJsonRecord, type LogRecord } from './log-record.js';
@@ -257,11 +257,22 @@ export async function* readLogFiles(path: string, opts: ReadLogOptions): AsyncGe
 }
 
 function fileStream(f: OpenFile, size?: number): Readable {
-  const raw = createReadStream('', { fd: f.fd, start: 0, ...(size !== undefined ? { end: size - 1 } : {}), autoClose: false, emitClose: false });
+  // Not fs.createReadStream({ fd }): it closes the descriptor when destroyed, even with autoClose: false.
+  const raw = Readable.from(chunksOf(f.fd, size ?? Number.MAX_SAFE_INTEGER));
   if (!f.gzip) return raw;
   const gunzip = createGunzip();
   raw.on('error', (e) => gunzip.destroy(e));
   return raw.pipe(gunzip);
+}
+
+async function* chunksOf(fd: number, end: number): AsyncGenerator<Buffer> {
+  for (let pos = 0; pos < end; ) {
+    const buf = Buffer.allocUnsafe(Math.min(256 * 1024, end - pos));
+    const { bytesRead } = await readAt(fd, buf, 0, buf.length, pos);
+    if (bytesRead === 0) return;
+    pos += bytesRead;
+    yield buf.subarray(0, bytesRead);
+  }
 }
 
 async function* recordsOf(src: Readable, accept: (r: LogRecord) => boolean): AsyncGenerator<LogRecord> {

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { loadBusybox, runCli, startBerthd, type BerthdHarness } from '../helpers/berthd-harness.js';
 
@@ -235,13 +235,66 @@ describe('json-file, local and none log drivers as dockerd', () => {
     await h.kill9();
     await new Promise((res) => setTimeout(res, 1500));
     const sizeDown = (await stat(logFile(id))).size;
+    await new Promise((res) => setTimeout(res, 500));
+    assert.ok((await stat(logFile(id))).size !== sizeDown || (await readdir(`${h.dataRoot}/containers/${id}`)).some((n) => n.endsWith('.log.1')), 'the log grew while berthd was down');
     await h.restart();
-    assert.equal((await docker(['wait', id])).code, 0);
+    // logs -f after the restart: everything from before, during and after the downtime, ending with the container.
+    const f = await docker(['logs', '-f', 'lj-kill'], 120_000);
+    assert.equal(f.code, 0, f.stderr);
+    const want = Array.from({ length: 3000 }, (_v, i) => i);
+    assert.deepEqual(f.stdout.split('\n').filter((l) => l !== '').map((l) => Number(l.split(' ')[1])), want);
     const dir = `${h.dataRoot}/containers/${id}`;
-    assert.ok((await readdir(dir)).some((n) => n.endsWith('-json.log.1')), 'rotated while berthd was down or after');
-    assert.ok(sizeDown > 0);
+    assert.ok((await readdir(dir)).some((n) => n.endsWith('-json.log.1')), 'rotated');
     const nums = (await docker(['logs', 'lj-kill'])).stdout.split('\n').filter((l) => l !== '').map((l) => Number(l.split(' ')[1]));
-    assert.deepEqual(nums, Array.from({ length: 3000 }, (_v, i) => i));
+    assert.deepEqual(nums, want);
+  });
+});
+
+// dockerd 20.10 with daemon.json {"log-driver":"json-file","log-opts":{"max-size":"10m","labels":"a"}}: docker info shows
+// json-file; inspect shows the daemon's options merged under the container's own when the driver is the daemon's:
+const DOCKERD_MERGED: [string[], string][] = [
+  [[], '{"Type":"json-file","Config":{"labels":"a","max-size":"10m"}}'],
+  [['--log-opt', 'max-file=3'], '{"Type":"json-file","Config":{"labels":"a","max-file":"3","max-size":"10m"}}'],
+  [['--log-opt', 'max-size=1m'], '{"Type":"json-file","Config":{"labels":"a","max-size":"1m"}}'],
+  [['--log-driver', 'local'], '{"Type":"local","Config":{}}'],
+  [['--log-driver', 'json-file'], '{"Type":"json-file","Config":{"labels":"a","max-size":"10m"}}'],
+];
+
+describe('daemon.json log-driver and log-opts as dockerd', () => {
+  let h: BerthdHarness;
+  const docker = (args: string[]) => runCli('docker', args, { env: h.env, timeoutMs: 60_000 });
+  before(async () => {
+    h = await startBerthd('logging-daemon-json', { daemonJson: { 'log-driver': 'json-file', 'log-opts': { 'max-size': '10m', labels: 'a' } } });
+    await loadBusybox(h);
+  });
+  after(async () => h?.stop());
+
+  test('docker info shows the driver; new containers inspect with the merged LogConfig and write with it', async () => {
+    assert.equal((await docker(['info', '-f', '{{.LoggingDriver}}'])).stdout.trim(), 'json-file');
+    for (const [args, want] of DOCKERD_MERGED) {
+      const c = await docker(['create', '--network', 'none', ...args, 'busybox', 'true']);
+      assert.equal(c.code, 0, c.stderr);
+      assert.equal((await docker(['inspect', '-f', '{{json .HostConfig.LogConfig}}', c.stdout.trim()])).stdout.trim(), want, args.join(' '));
+    }
+    const r = await docker(['run', '-d', '--network', 'none', '-l', 'a=x', 'busybox', 'echo', 'hi']);
+    const id = r.stdout.trim();
+    await docker(['wait', id]);
+    const line = (await readFile(`${h.dataRoot}/containers/${id}/${id}-json.log`, 'utf8')).trim();
+    assert.match(line, /^\{"log":"hi\\n","stream":"stdout","attrs":\{"a":"x"\},"time":"/);
+  });
+
+  test('a daemon default of local applies to new containers; bad log-opts stop the daemon with dockerd\'s text', async () => {
+    await writeFile(h.configFile, JSON.stringify({ 'log-driver': 'local' }));
+    await h.restart();
+    assert.equal((await docker(['info', '-f', '{{.LoggingDriver}}'])).stdout.trim(), 'local');
+    const r = await docker(['run', '-d', '--network', 'none', 'busybox', 'echo', 'via-local']);
+    await docker(['wait', r.stdout.trim()]);
+    assert.equal((await docker(['inspect', '-f', '{{json .HostConfig.LogConfig}}', r.stdout.trim()])).stdout.trim(), '{"Type":"local","Config":{}}');
+    assert.equal((await docker(['logs', r.stdout.trim()])).stdout, 'via-local\n');
+    await writeFile(h.configFile, JSON.stringify({ 'log-opts': { bogus: '1' } }));
+    await assert.rejects(h.restart(), /failed to set log opts: unknown log opt 'bogus' for json-file log driver/);
+    await writeFile(h.configFile, JSON.stringify({}));
+    await h.restart();
   });
 });
 

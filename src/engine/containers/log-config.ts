@@ -1,3 +1,4 @@
+import { invalidArgument } from '../../errors/engine-error.js';
 import type { EngineContext } from '../engine-context.js';
 import { logDriverFor } from '../../logging/log-drivers.js';
 import type { LogCapture } from '../../logging/log-driver.js';
@@ -50,5 +51,14 @@ export async function startLogCapture(ctx: EngineContext, c: ContainerRecord): P
     if (msg.startsWith('failed to initialize logging driver')) throw new StartSetupError(msg);
     ctx.log.warn('log capture failed', { id: c.id, error: msg });
     throw err;
+  }
+}
+
+/** daemon.json `log-driver`/`log-opts` as dockerd checks them at its start ("failed to set log opts: …"). */
+export function validateDaemonLogConfig(driver: string, opts: Readonly<Record<string, string>>): void {
+  try {
+    validateLogOptionKeys(driver, opts);
+  } catch (err) {
+    throw invalidArgument(`failed to set log opts: ${(err as Error).message}`);
   }
 }
