@@ -83,6 +83,29 @@ describe('json-file, local and none log drivers as dockerd', () => {
     );
   });
 
+  test('a TTY container, a 1 MiB line, --details and LogPath as dockerd 20.10', async () => {
+    // dockerd: {"log":"hi\r\n","stream":"stdout",…} for a TTY's "echo hi".
+    const tty = await run(['-t', 'busybox', 'sh', '-c', 'echo hi; echo there']);
+    assert.deepEqual((await records(tty)).map((l) => l.replace(/"time":"[^"]*"\}$/, '')), [String.raw`{"log":"hi\r\n","stream":"stdout",`, String.raw`{"log":"there\r\n","stream":"stdout",`]);
+    // dockerd: 1048576 bytes + "\n" are 64 records of 16384 bytes and a last {"log":"\n"}, all with one time.
+    const big = await run(['busybox', 'sh', '-c', 'head -c 1048576 /dev/zero | tr "\\0" z; echo']);
+    const recs = (await records(big)).map((l) => JSON.parse(l) as { log: string; time: string });
+    assert.equal(recs.length, 65);
+    assert.ok(recs.slice(0, 64).every((r) => r.log === 'z'.repeat(16384)));
+    assert.equal(recs[64]?.log, '\n');
+    assert.equal(new Set(recs.map((r) => r.time)).size, 1);
+    assert.equal((await docker(['logs', big])).stdout, `${'z'.repeat(1048576)}\n`);
+    // dockerd: `docker logs --details` prints url.QueryEscape'd attrs "a=x+y,b=1%2C2%26 hi", and a lone space without attrs.
+    const det = await run(['-l', 'a=x y', '-l', 'b=1,2&', '--log-opt', 'labels=a,b', 'busybox', 'echo', 'hi']);
+    assert.equal((await docker(['logs', '--details', det])).stdout, 'a=x+y,b=1%2C2%26 hi\n');
+    assert.match((await docker(['logs', '--details', '-t', det])).stdout, /^\d{4}-\d\d-\d\dT[\d:.]+Z a=x\+y,b=1%2C2%26 hi\n$/);
+    assert.equal((await docker(['logs', '--details', tty])).stdout, ' hi\r\n there\r\n');
+    // dockerd: LogPath is empty until the container first started.
+    const created = (await docker(['create', '--network', 'none', 'busybox', 'true'])).stdout.trim();
+    assert.equal((await docker(['inspect', '-f', '[{{.LogPath}}]', created])).stdout.trim(), '[]');
+    assert.equal((await docker(['inspect', '-f', '{{.LogPath}}', det])).stdout.trim(), logFile(det));
+  });
+
   test('bad option values fail the start with dockerd\'s texts (500, state created, exit 128); unknown keys are 400 at create', async () => {
     const cases: [string[], string][] = [
       [['max-size=abc'], "invalid size: 'abc'"],
