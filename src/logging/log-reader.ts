@@ -300,13 +300,18 @@ async function* tailOf(sources: (() => Readable)[], n: number, accept: (r: LogRe
   for (let i = sources.length - 1; i >= 0 && count < n; i--) {
     const src = sources[i];
     if (!src) continue;
+    // A ring of the last `want` records of this file.
+    const want = n - count;
     const ring: LogRecord[] = [];
+    let next = 0;
     for await (const r of recordsOf(src(), accept)) {
-      ring.push(r);
-      if (ring.length > n - count) ring.shift();
+      if (ring.length < want) ring.push(r);
+      else ring[next] = r;
+      next = (next + 1) % want;
     }
-    picked.unshift(ring);
-    count += ring.length;
+    const ordered = ring.length < want ? ring : [...ring.slice(next), ...ring.slice(0, next)];
+    picked.unshift(ordered);
+    count += ordered.length;
   }
   for (const group of picked) yield* group;
 }
