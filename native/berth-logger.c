@@ -1,8 +1,8 @@
 /*
  * berth-logger: the per-container log writer (src/logging/capture.ts).
  *
- *   berth-logger -fifo PATH -log PATH -pidfile PATH [-max-size BYTES]
- *                [-max-file N] [-compress] [-attrs JSON]
+ *   berth-logger -fifo PATH -pidfile PATH [-log PATH [-max-size BYTES]
+ *                [-max-file N] [-compress] [-attrs JSON]] [-syslog ADDR …]
  *
  * conmon writes the container's output as k8s-file records
  * (`TIME STREAM P|F TEXT\n`) into PATH (a fifo); this process turns them
@@ -30,7 +30,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -354,8 +357,223 @@ static void json_string_body(struct buf *b, const unsigned char *s, size_t n)
 	buf_add(b, s + start, n - start);
 }
 
+
+/*
+ * syslog (dockerd's syslog driver, -syslog): each record is also sent as one
+ * message, formatted as dockerd 20.10 does with srslog: default
+ * `<PRI>Mmm dd hh:mm:ss TAG[PID]: MSG`, rfc3164 with the hostname after the
+ * time, rfc5424 `<PRI>1 TIME HOST TAG PID TAG - MSG` (rfc5424micro: 6
+ * fractional digits), each ending in "\n" (also the frame on stream
+ * sockets). PRI = facility*8 + 6 (info) for stdout, + 3 (err) for stderr.
+ * Sends block (dockerd's blocking mode; only this container waits); a
+ * failed send reconnects once and otherwise drops that message, as srslog.
+ */
+static const char *sl_addr;   /* "udp:HOST:PORT", "tcp:HOST:PORT", "unix:PATH", "unixgram:PATH", "" = local syslog */
+static const char *sl_format = "";
+static int sl_facility = 3;   /* daemon */
+static const char *sl_tag = "";
+static const char *sl_host = "";
+static int sl_fd = -1;
+static int sl_stream;         /* SOCK_STREAM: a failed send means reconnect */
+
+static int connect_timeout(int fd, const struct sockaddr *sa, socklen_t len, int ms)
+{
+	int fl = fcntl(fd, F_GETFL);
+	fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	int r = connect(fd, sa, len);
+	if (r < 0 && errno == EINPROGRESS) {
+		struct pollfd p = {.fd = fd, .events = POLLOUT};
+		r = poll(&p, 1, ms);
+		if (r == 0) {
+			errno = ETIMEDOUT;
+			r = -1;
+		} else if (r > 0) {
+			int err = 0;
+			socklen_t el = sizeof err;
+			getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el);
+			if (err) {
+				errno = err;
+				r = -1;
+			} else
+				r = 0;
+		}
+	}
+	fcntl(fd, F_SETFL, fl);
+	return r;
+}
+
+static void lower_first(char *s)
+{
+	if (s[0] >= 'A' && s[0] <= 'Z')
+		s[0] = (char)(s[0] - 'A' + 'a');
+}
+
+/* Connects; on failure leaves a Go-style "dial tcp ADDR: connect: connection refused" in err. */
+static int sl_connect(char *err, size_t cap)
+{
+	if (sl_fd >= 0) {
+		close(sl_fd);
+		sl_fd = -1;
+	}
+	if (!*sl_addr) {
+		/* Go log/syslog unixSyslog(): the local daemon's socket */
+		static const char *paths[] = {"/dev/log", "/var/run/syslog", "/var/run/log"};
+		for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+			for (int t = 0; t < 2; t++) {
+				int type = t == 0 ? SOCK_DGRAM : SOCK_STREAM;
+				int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+				struct sockaddr_un un = {.sun_family = AF_UNIX};
+				snprintf(un.sun_path, sizeof un.sun_path, "%s", paths[i]);
+				if (fd >= 0 && connect(fd, (struct sockaddr *)&un, sizeof un) == 0) {
+					sl_fd = fd;
+					sl_stream = type == SOCK_STREAM;
+					return 0;
+				}
+				if (fd >= 0)
+					close(fd);
+			}
+		}
+		snprintf(err, cap, "Unix syslog delivery error");
+		return -1;
+	}
+	const char *colon = strchr(sl_addr, ':');
+	if (!colon)
+		return -1;
+	size_t plen = (size_t)(colon - sl_addr);
+	const char *rest = colon + 1;
+	if ((plen == 4 && !strncmp(sl_addr, "unix", 4)) || (plen == 8 && !strncmp(sl_addr, "unixgram", 8))) {
+		int type = plen == 4 ? SOCK_STREAM : SOCK_DGRAM;
+		int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+		struct sockaddr_un un = {.sun_family = AF_UNIX};
+		snprintf(un.sun_path, sizeof un.sun_path, "%s", rest);
+		if (fd < 0 || connect(fd, (struct sockaddr *)&un, sizeof un) < 0) {
+			char e[128];
+			snprintf(e, sizeof e, "%s", strerror(errno));
+			lower_first(e);
+			snprintf(err, cap, "dial %.*s %s: connect: %s", (int)plen, sl_addr, rest, e);
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		sl_fd = fd;
+		sl_stream = type == SOCK_STREAM;
+		return 0;
+	}
+	int tcp = plen == 3 && !strncmp(sl_addr, "tcp", 3);
+	/* HOST:PORT, HOST possibly [v6] */
+	char host[256], port[16];
+	const char *pc = strrchr(rest, ':');
+	if (!pc)
+		return -1;
+	size_t hl = (size_t)(pc - rest);
+	if (hl >= sizeof host)
+		hl = sizeof host - 1;
+	memcpy(host, rest, hl);
+	host[hl] = 0;
+	snprintf(port, sizeof port, "%s", pc + 1);
+	char *h = host;
+	if (h[0] == '[') {
+		h++;
+		char *e = strchr(h, ']');
+		if (e)
+			*e = 0;
+	}
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = tcp ? SOCK_STREAM : SOCK_DGRAM}, *ai = NULL;
+	int gr = getaddrinfo(h, port, &hints, &ai);
+	if (gr != 0) {
+		snprintf(err, cap, "dial %s %s: lookup %s: %s", tcp ? "tcp" : "udp", rest, h, gai_strerror(gr));
+		return -1;
+	}
+	int fd = -1, saved = 0;
+	for (struct addrinfo *a = ai; a; a = a->ai_next) {
+		fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			continue;
+		if (connect_timeout(fd, a->ai_addr, a->ai_addrlen, 5000) == 0)
+			break;
+		saved = errno;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	if (fd < 0) {
+		char e[128];
+		snprintf(e, sizeof e, "%s", strerror(saved));
+		lower_first(e);
+		snprintf(err, cap, "dial %s %s: connect: %s", tcp ? "tcp" : "udp", rest, e);
+		return -1;
+	}
+	sl_fd = fd;
+	sl_stream = tcp;
+	return 0;
+}
+
+static struct buf sl_msg;
+
+static void sl_send(int stream, const char *data, size_t n)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	struct tm tm;
+	localtime_r(&ts.tv_sec, &tm);
+	int pri = sl_facility * 8 + (stream == 0 ? 6 : 3);
+	char head[512], t[64];
+	if (!strncmp(sl_format, "rfc5424", 7)) {
+		size_t l = strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%S", &tm);
+		if (!strcmp(sl_format, "rfc5424micro"))
+			l += (size_t)snprintf(t + l, sizeof t - l, ".%06ld", ts.tv_nsec / 1000);
+		long off = tm.tm_gmtoff;
+		if (off == 0)
+			snprintf(t + l, sizeof t - l, "Z");
+		else
+			snprintf(t + l, sizeof t - l, "%c%02ld:%02ld", off < 0 ? '-' : '+', labs(off) / 3600, (labs(off) % 3600) / 60);
+		snprintf(head, sizeof head, "<%d>1 %s %s %s %d %s - ", pri, t, sl_host, sl_tag, (int)getpid(), sl_tag);
+	} else {
+		strftime(t, sizeof t, "%b %e %H:%M:%S", &tm); /* Go time.Stamp: "Jan _2 15:04:05" */
+		if (!strcmp(sl_format, "rfc3164"))
+			snprintf(head, sizeof head, "<%d>%s %s %s[%d]: ", pri, t, sl_host, sl_tag, (int)getpid());
+		else
+			snprintf(head, sizeof head, "<%d>%s %s[%d]: ", pri, t, sl_tag, (int)getpid());
+	}
+	sl_msg.len = 0;
+	buf_adds(&sl_msg, head);
+	buf_add(&sl_msg, data, n);
+	buf_addc(&sl_msg, '\n');
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (sl_fd < 0) {
+			char err[256];
+			if (sl_connect(err, sizeof err) < 0)
+				return; /* dropped, as srslog when the reconnect fails */
+		}
+		const char *p = sl_msg.p;
+		size_t left = sl_msg.len;
+		int ok = 1;
+		while (left > 0) {
+			ssize_t w = send(sl_fd, p, left, MSG_NOSIGNAL);
+			if (w < 0) {
+				if (errno == EINTR)
+					continue;
+				ok = 0;
+				break;
+			}
+			if (!sl_stream)
+				break; /* a datagram goes whole or not at all */
+			p += w;
+			left -= (size_t)w;
+		}
+		if (ok)
+			return;
+		close(sl_fd);
+		sl_fd = -1;
+	}
+}
+
 static void write_record(int stream, const char *data, size_t n, int newline, const char *time)
 {
+	if (sl_addr)
+		sl_send(stream, data, n);
+	if (!log_path)
+		return;
 	if (max_size > 0 && cur_size >= max_size)
 		rotate();
 	size_t before = out.len;
@@ -490,7 +708,7 @@ static void handle_line(const char *line, size_t n)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: berth-logger -fifo PATH -log PATH -pidfile PATH [-max-size BYTES] [-max-file N] [-compress] [-attrs JSON]\n");
+	fprintf(stderr, "usage: berth-logger -fifo PATH -pidfile PATH [-log PATH [-max-size BYTES] [-max-file N] [-compress] [-attrs JSON]] [-syslog ADDR [-syslog-format F] [-syslog-facility N] [-syslog-tag T] [-syslog-hostname H]]\n");
 }
 
 static void report(const char *msg)
@@ -528,6 +746,16 @@ int main(int argc, char **argv)
 			max_file = atoi(v);
 		else if (!strcmp(a, "-attrs"))
 			attrs = v;
+		else if (!strcmp(a, "-syslog"))
+			sl_addr = v;
+		else if (!strcmp(a, "-syslog-format"))
+			sl_format = v;
+		else if (!strcmp(a, "-syslog-facility"))
+			sl_facility = atoi(v);
+		else if (!strcmp(a, "-syslog-tag"))
+			sl_tag = v;
+		else if (!strcmp(a, "-syslog-hostname"))
+			sl_host = v;
 		else {
 			usage();
 			report("err bad arguments\n");
@@ -535,7 +763,7 @@ int main(int argc, char **argv)
 		}
 		i++;
 	}
-	if (!fifo || !log_path || !pidfile) {
+	if (!fifo || (!log_path && !sl_addr) || !pidfile) {
 		usage();
 		report("err bad arguments\n");
 		return 2;
@@ -550,7 +778,16 @@ int main(int argc, char **argv)
 		report(msg);
 		return 1;
 	}
-	open_log(0);
+	if (sl_addr) {
+		char err[512], msg[600];
+		if (sl_connect(err, sizeof err) < 0) {
+			snprintf(msg, sizeof msg, "err init %s\n", err);
+			report(msg);
+			return 1;
+		}
+	}
+	if (log_path)
+		open_log(0);
 	{
 		char tmp[4096], pid[32];
 		snprintf(tmp, sizeof tmp, "%s.tmp", pidfile);
@@ -600,7 +837,8 @@ int main(int argc, char **argv)
 			start = (size_t)(nl - line.p) + 1;
 		}
 		buf_consume(&line, start);
-		flush_out();
+		if (log_path)
+			flush_out();
 	}
 	if (line.len > 0)
 		handle_line(line.p, line.len);
@@ -616,8 +854,10 @@ int main(int argc, char **argv)
 			write_record(s, st->pending.p, st->pending.len, 0, time);
 		}
 	}
-	flush_out();
-	close(log_fd);
+	if (log_path) {
+		flush_out();
+		close(log_fd);
+	}
 	wait_compress();
 	unlink(pidfile);
 	return 0;

@@ -4,7 +4,7 @@ import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
-import { internal } from '../errors/engine-error.js';
+import { internal, invalidArgument } from '../errors/engine-error.js';
 import { mknod } from '../lib/syscalls.js';
 import type { FileLogLimits } from './log-options.js';
 
@@ -38,30 +38,35 @@ const pidPath = (runDir: string): string => join(runDir, 'log-writer.pid');
 
 export interface FileCaptureOptions {
   readonly runDir: string;
-  readonly path: string;
+  /** The log file; none when only a remote receiver gets the output (dual logging's cache disabled). */
+  readonly path?: string;
   readonly limits: FileLogLimits;
   /** Pre-serialised attrs object for every record (json-file labels/env/tag). */
   readonly attrs?: string;
+  /** Also send every record to a syslog receiver (see berth-logger's header). */
+  readonly syslog?: { readonly address: string; readonly format: string; readonly facility: number; readonly tag: string; readonly hostname: string };
 }
 
 /** Starts berth-logger on a fresh fifo; resolves once it holds the fifo open. Returns conmon's `-l` value and an abort. */
 export async function startFileCapture(opts: FileCaptureOptions): Promise<{ conmonLog: string; abort(): Promise<void> }> {
   if (!LOG_WRITER_HELPER) throw internal('native/build/berth-logger is missing: run `make -C native`');
   await mkdir(opts.runDir, { recursive: true, mode: 0o700 });
-  await mkdir(dirname(opts.path), { recursive: true, mode: 0o700 });
+  if (opts.path !== undefined) await mkdir(dirname(opts.path), { recursive: true, mode: 0o700 });
   const fifo = fifoPath(opts.runDir);
   const pidfile = pidPath(opts.runDir);
   // A writer left from an earlier start has ended with its conmon (EOF); a fresh fifo keeps the two apart.
   await rm(fifo, { force: true });
   mknod(fifo, S_IFIFO | 0o600);
-  const { limits } = opts;
+  const { limits, syslog } = opts;
   // prettier-ignore
   const args = [
-    '-fifo', fifo, '-log', opts.path, '-pidfile', pidfile,
+    '-fifo', fifo, '-pidfile', pidfile,
+    ...(opts.path !== undefined ? ['-log', opts.path] : []),
     ...(limits.maxSize > 0 ? ['-max-size', String(limits.maxSize)] : []),
     '-max-file', String(limits.maxFile),
     ...(limits.compress ? ['-compress'] : []),
     ...(opts.attrs !== undefined ? ['-attrs', opts.attrs] : []),
+    ...(syslog ? ['-syslog', syslog.address, '-syslog-format', syslog.format, '-syslog-facility', String(syslog.facility), '-syslog-tag', syslog.tag, '-syslog-hostname', syslog.hostname] : []),
   ];
   const errLog = await open(join(opts.runDir, 'log-writer.err'), 'a', 0o600);
   let child;
@@ -72,7 +77,12 @@ export async function startFileCapture(opts: FileCaptureOptions): Promise<{ conm
   }
   child.unref();
   const report = await readReport(child.stdio[3] as Readable | null, child);
-  if (report !== 'ok') throw internal(`log writer: ${report}`);
+  if (report !== 'ok') {
+    await rm(fifo, { force: true });
+    // "init …": the receiver could not be reached, dockerd's start-time error of the driver.
+    if (report.startsWith('init ')) throw invalidArgument(`failed to initialize logging driver: ${report.slice(5)}`);
+    throw internal(`log writer: ${report}`);
+  }
   const pid = child.pid;
   return {
     conmonLog: `k8s-file:${fifo}`,

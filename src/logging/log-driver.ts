@@ -22,7 +22,7 @@ export interface LogDriver {
    */
   startCapture(target: CaptureTarget, config: Readonly<Record<string, string>>): Promise<LogCapture>;
   /** The log files of a container, or undefined when this driver keeps none to read. */
-  files(containerDir: string, id: string): LogFiles | undefined;
+  files(containerDir: string, id: string, config: Readonly<Record<string, string>>): LogFiles | undefined;
 }
 
 export interface CaptureTarget {

@@ -1,5 +1,6 @@
 import { invalidArgument } from '../errors/engine-error.js';
 import { fromHumanSize } from './human-size.js';
+import { parseSyslogOptions, syslogKeys } from './syslog-options.js';
 
 /**
  * Log options as dockerd 20.10 checks them, in two steps like dockerd:
@@ -14,7 +15,7 @@ export const dockerdLogDrivers: ReadonlySet<string> = new Set([
 ]);
 
 /** dockerd's built-in options valid for every driver but none (daemon/logger/log_cache_opts, ValidateLogOpts). */
-const builtInOptions = new Set(['mode', 'max-buffer-size']);
+const builtInOptions = new Set(['mode', 'max-buffer-size', 'cache-disabled', 'cache-max-size', 'cache-max-file', 'cache-compress']);
 const jsonFileKeys = new Set(['max-size', 'max-file', 'compress', 'labels', 'labels-regex', 'env', 'env-regex', 'tag']);
 const localKeys = new Set(['max-size', 'max-file', 'compress']);
 
@@ -32,8 +33,12 @@ export function validateLogOptionKeys(driver: string, config: Readonly<Record<st
     if (builtInOptions.has(key)) continue;
     if (driver === 'json-file' && !jsonFileKeys.has(key)) throw invalidArgument(`unknown log opt '${key}' for json-file log driver`);
     if (driver === 'local' && !localKeys.has(key)) throw invalidArgument(`unknown log opt '${key}' for log driver local`);
+    if (driver === 'syslog' && !syslogKeys.has(key)) throw invalidArgument(`unknown log opt '${key}' for syslog log driver`);
   }
-  if (driver !== 'json-file' && driver !== 'local') throw invalidArgument(`logging driver "${driver}" is not supported by berth yet; use json-file, local or none`);
+  if (driver === 'syslog') parseSyslogOptions(config);
+  if (driver !== 'json-file' && driver !== 'local' && driver !== 'syslog') {
+    throw invalidArgument(`logging driver "${driver}" is not supported by berth yet; use json-file, local, syslog or none`);
+  }
   if (mode === 'non-blocking') throw invalidArgument('log opt mode=non-blocking is not supported by berth yet');
 }
 
@@ -102,4 +107,13 @@ export function localLimits(config: Readonly<Record<string, string>>): FileLogLi
   if (compress && maxFile <= 1) throw initFailed('compression cannot be enabled when max file count is 1');
   // dockerd local: a max-size of 0 means no rotation at all.
   return { maxSize: maxSize <= 0 ? -1 : maxSize, maxFile: Math.max(maxFile, 1), compress };
+}
+
+/** Dual logging's local cache (dockerd loggerutils/cache): the local driver's limits from the cache-* options. */
+export function cacheLimits(config: Readonly<Record<string, string>>): FileLogLimits {
+  const local: Record<string, string> = {};
+  if (config['cache-max-size'] !== undefined) local['max-size'] = config['cache-max-size'];
+  if (config['cache-max-file'] !== undefined) local['max-file'] = config['cache-max-file'];
+  if (config['cache-compress'] !== undefined) local['compress'] = config['cache-compress'];
+  return localLimits(local);
 }

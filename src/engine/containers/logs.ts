@@ -40,7 +40,7 @@ export function parseLogTime(value: string | null): bigint | undefined {
  */
 export async function* readContainerLogs(sup: ContainerSupervisor, ref: string, opts: LogsOptions): AsyncGenerator<LogEntry> {
   const c = requireContainer(sup.ctx.db, ref);
-  const files = logDriverFor(c.hostConfig.LogConfig.Type).files(c.runtime.containerDir, c.id);
+  const files = logDriverFor(c.hostConfig.LogConfig.Type).files(c.runtime.containerDir, c.id, c.hostConfig.LogConfig.Config ?? {});
   // dockerd ErrReadLogsNotSupported (a 501).
   if (!files) throw new EngineError('not_implemented', 'configured logging driver does not support reading');
   const wanted = (s: LogStream): boolean => (s === 'stdout' ? opts.stdout : opts.stderr);
