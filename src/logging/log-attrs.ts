@@ -5,6 +5,10 @@ import { expandLogTag, type LogTagInfo } from './log-tag.js';
 export interface LogContainerInfo extends LogTagInfo {
   readonly labels: Readonly<Record<string, string>>;
   readonly env: readonly string[];
+  /** Path and args joined by spaces (dockerd logger.Info.Command). */
+  readonly command: string;
+  /** RFC 3339 creation time. */
+  readonly created: string;
 }
 
 /**
@@ -15,13 +19,33 @@ export interface LogContainerInfo extends LogTagInfo {
  * keys sorted, <, >, & as \u003c…. Undefined when there is nothing to add.
  */
 export function jsonFileAttrs(config: Readonly<Record<string, string>>, info: LogContainerInfo): string | undefined {
+  const extra = extraAttributes(config, info);
+  const tagTemplate = config['tag'];
+  if (tagTemplate !== undefined && tagTemplate !== '') {
+    const tag = expandLogTag(tagTemplate, info);
+    if (tag !== '') extra.set('tag', tag);
+  }
+  if (extra.size === 0) return undefined;
+  return `{${goJsonFields(extra)}}`;
+}
+
+/** `"k":"v",…` with keys sorted, as Go's json.Marshal of a map. */
+export function goJsonFields(m: ReadonlyMap<string, string>): string {
+  return [...m.keys()]
+    .sort()
+    .map((k) => `${goJsonString(k)}:${goJsonString(m.get(k) ?? '')}`)
+    .join(',');
+}
+
+/** dockerd logger.Info.ExtraAttributes: labels/env named or matched by the options, keys passed through keyMod. */
+export function extraAttributes(config: Readonly<Record<string, string>>, info: LogContainerInfo, keyMod: (k: string) => string = (k) => k): Map<string, string> {
   const extra = new Map<string, string>();
   const labels = config['labels'];
-  if (labels) for (const l of labels.split(',')) if (Object.hasOwn(info.labels, l)) extra.set(l, info.labels[l] ?? '');
+  if (labels) for (const l of labels.split(',')) if (Object.hasOwn(info.labels, l)) extra.set(keyMod(l), info.labels[l] ?? '');
   const labelsRegex = config['labels-regex'];
   if (labelsRegex) {
     const re = goRegexp(labelsRegex);
-    for (const [k, v] of Object.entries(info.labels)) if (re.test(k)) extra.set(k, v);
+    for (const [k, v] of Object.entries(info.labels)) if (re.test(k)) extra.set(keyMod(k), v);
   }
   const envMap = new Map<string, string>();
   for (const e of info.env) {
@@ -29,20 +53,13 @@ export function jsonFileAttrs(config: Readonly<Record<string, string>>, info: Lo
     if (i >= 0) envMap.set(e.slice(0, i), e.slice(i + 1));
   }
   const env = config['env'];
-  if (env) for (const l of env.split(',')) if (envMap.has(l)) extra.set(l, envMap.get(l) ?? '');
+  if (env) for (const l of env.split(',')) if (envMap.has(l)) extra.set(keyMod(l), envMap.get(l) ?? '');
   const envRegex = config['env-regex'];
   if (envRegex) {
     const re = goRegexp(envRegex);
-    for (const [k, v] of envMap) if (re.test(k)) extra.set(k, v);
+    for (const [k, v] of envMap) if (re.test(k)) extra.set(keyMod(k), v);
   }
-  const tagTemplate = config['tag'];
-  if (tagTemplate !== undefined && tagTemplate !== '') {
-    const tag = expandLogTag(tagTemplate, info);
-    if (tag !== '') extra.set('tag', tag);
-  }
-  if (extra.size === 0) return undefined;
-  const keys = [...extra.keys()].sort();
-  return `{${keys.map((k) => `${goJsonString(k)}:${goJsonString(extra.get(k) ?? '')}`).join(',')}}`;
+  return extra;
 }
 
 /** Go encoding/json's string form: HTML-safe (<, >, & escaped), U+2028/9 escaped. */

@@ -45,6 +45,16 @@ export interface FileCaptureOptions {
   readonly attrs?: string;
   /** Also send every record to a syslog receiver (see berth-logger's header). */
   readonly syslog?: { readonly address: string; readonly format: string; readonly facility: number; readonly tag: string; readonly hostname: string };
+  /** Also send every record as a GELF message; `extra` is the sorted `"_k":"v",…` fields. */
+  readonly gelf?: {
+    readonly address: string;
+    readonly compression: string;
+    readonly level: number;
+    readonly maxReconnect: number;
+    readonly reconnectDelay: number;
+    readonly hostname: string;
+    readonly extra: string;
+  };
 }
 
 /** Starts berth-logger on a fresh fifo; resolves once it holds the fifo open. Returns conmon's `-l` value and an abort. */
@@ -57,7 +67,7 @@ export async function startFileCapture(opts: FileCaptureOptions): Promise<{ conm
   // A writer left from an earlier start has ended with its conmon (EOF); a fresh fifo keeps the two apart.
   await rm(fifo, { force: true });
   mknod(fifo, S_IFIFO | 0o600);
-  const { limits, syslog } = opts;
+  const { limits, syslog, gelf } = opts;
   // prettier-ignore
   const args = [
     '-fifo', fifo, '-pidfile', pidfile,
@@ -66,6 +76,9 @@ export async function startFileCapture(opts: FileCaptureOptions): Promise<{ conm
     '-max-file', String(limits.maxFile),
     ...(limits.compress ? ['-compress'] : []),
     ...(opts.attrs !== undefined ? ['-attrs', opts.attrs] : []),
+    // prettier-ignore
+    ...(gelf ? ['-gelf', gelf.address, '-gelf-compress', gelf.compression, '-gelf-level', String(gelf.level), '-gelf-host', gelf.hostname,
+      '-gelf-extra', gelf.extra, '-gelf-tcp-max-reconnect', String(gelf.maxReconnect), '-gelf-tcp-reconnect-delay', String(gelf.reconnectDelay)] : []),
     ...(syslog ? ['-syslog', syslog.address, '-syslog-format', syslog.format, '-syslog-facility', String(syslog.facility), '-syslog-tag', syslog.tag, '-syslog-hostname', syslog.hostname] : []),
   ];
   const errLog = await open(join(opts.runDir, 'log-writer.err'), 'a', 0o600);

@@ -4,8 +4,10 @@ import { localDriver } from './local-driver.js';
 import type { LogDriver } from './log-driver.js';
 import { noneDriver } from './none-driver.js';
 import { syslogDriver } from './syslog-driver.js';
+import { gelfDriver } from './gelf-driver.js';
+import { journaldDriver } from './journald-driver.js';
 
-const builtIn: ReadonlyMap<string, LogDriver> = new Map([jsonFileDriver, localDriver, noneDriver, syslogDriver].map((d) => [d.name, d]));
+const builtIn: ReadonlyMap<string, LogDriver> = new Map([jsonFileDriver, localDriver, noneDriver, syslogDriver, gelfDriver, journaldDriver].map((d) => [d.name, d]));
 
 /** The driver a container's LogConfig.Type names; keys were checked at create (validateLogOptionKeys). */
 export function logDriverFor(name: string): LogDriver {

@@ -1,5 +1,6 @@
 import { invalidArgument } from '../errors/engine-error.js';
 import { fromHumanSize } from './human-size.js';
+import { parseGelfOptions } from './gelf-options.js';
 import { parseSyslogOptions, syslogKeys } from './syslog-options.js';
 
 /**
@@ -18,6 +19,7 @@ export const dockerdLogDrivers: ReadonlySet<string> = new Set([
 const builtInOptions = new Set(['mode', 'max-buffer-size', 'cache-disabled', 'cache-max-size', 'cache-max-file', 'cache-compress']);
 const jsonFileKeys = new Set(['max-size', 'max-file', 'compress', 'labels', 'labels-regex', 'env', 'env-regex', 'tag']);
 const localKeys = new Set(['max-size', 'max-file', 'compress']);
+const journaldKeys = new Set(['labels', 'labels-regex', 'env', 'env-regex', 'tag']);
 
 /** Create-time check of a LogConfig's driver and option keys; throws dockerd's 400 texts. */
 export function validateLogOptionKeys(driver: string, config: Readonly<Record<string, string>>): void {
@@ -34,10 +36,12 @@ export function validateLogOptionKeys(driver: string, config: Readonly<Record<st
     if (driver === 'json-file' && !jsonFileKeys.has(key)) throw invalidArgument(`unknown log opt '${key}' for json-file log driver`);
     if (driver === 'local' && !localKeys.has(key)) throw invalidArgument(`unknown log opt '${key}' for log driver local`);
     if (driver === 'syslog' && !syslogKeys.has(key)) throw invalidArgument(`unknown log opt '${key}' for syslog log driver`);
+    if (driver === 'journald' && !journaldKeys.has(key)) throw invalidArgument(`unknown log opt '${key}' for journald log driver`);
   }
   if (driver === 'syslog') parseSyslogOptions(config);
-  if (driver !== 'json-file' && driver !== 'local' && driver !== 'syslog') {
-    throw invalidArgument(`logging driver "${driver}" is not supported by berth yet; use json-file, local, syslog or none`);
+  if (driver === 'gelf') parseGelfOptions(config);
+  if (!['json-file', 'local', 'syslog', 'gelf', 'journald'].includes(driver)) {
+    throw invalidArgument(`logging driver "${driver}" is not supported by berth yet; use json-file, local, syslog, gelf or none`);
   }
   if (mode === 'non-blocking') throw invalidArgument('log opt mode=non-blocking is not supported by berth yet');
 }

@@ -59,7 +59,7 @@ describe('log option values (dockerd 20.10 texts, measured with dockerd)', () =>
 });
 
 describe('json-file attrs and tag', () => {
-  const info = { id: 'a'.repeat(64), name: '/web', imageId: `sha256:${'b'.repeat(64)}`, imageName: 'busybox', labels: { a: '1', b: '<x>', zz: '9' }, env: ['E1=v1', 'X=y', 'NOEQ'] };
+  const info = { id: 'a'.repeat(64), name: '/web', imageId: `sha256:${'b'.repeat(64)}`, imageName: 'busybox', labels: { a: '1', b: '<x>', zz: '9' }, env: ['E1=v1', 'X=y', 'NOEQ'], command: 'echo hi', created: '2026-12-07T23:31:14.374214004Z' };
   test('the attrs object as dockerd marshals it: keys sorted, HTML-escaped', () => {
     assert.equal(
       jsonFileAttrs({ labels: 'a,b,missing', env: 'E1,nope', 'labels-regex': '^z', 'env-regex': '^X', tag: '{{.Name}}/{{.ID}}' }, info),

@@ -42,7 +42,16 @@ export async function startLogCapture(ctx: EngineContext, c: ContainerRecord): P
         id: c.id,
         containerDir: c.runtime.containerDir,
         runDir: c.runtime.bundleDir,
-        info: { id: c.id, name: c.name, imageId: c.imageId, imageName: c.imageRef, labels: c.config.Labels ?? {}, env: c.config.Env ?? [] },
+        info: {
+          id: c.id,
+          name: c.name,
+          imageId: c.imageId,
+          imageName: c.imageRef,
+          labels: c.config.Labels ?? {},
+          env: c.config.Env ?? [],
+          command: [...(c.config.Entrypoint ?? []), ...(c.config.Cmd ?? [])].join(' '),
+          created: c.created,
+        },
       },
       log.Config ?? {},
     );
