@@ -45,6 +45,18 @@ export interface FileCaptureOptions {
   readonly attrs?: string;
   /** Also send every record to a syslog receiver (see berth-logger's header). */
   readonly syslog?: { readonly address: string; readonly format: string; readonly facility: number; readonly tag: string; readonly hostname: string };
+  /** Also send every record to a fluentd forward receiver; fields are `key=value`. */
+  readonly fluentd?: {
+    readonly address: string;
+    readonly tag: string;
+    readonly fields: readonly string[];
+    readonly async: boolean;
+    readonly subSecond: boolean;
+    readonly requestAck: boolean;
+    readonly bufferLimit: number;
+    readonly retryWaitMs: number;
+    readonly maxRetries: number;
+  };
   /** Also send every record as a GELF message; `extra` is the sorted `"_k":"v",…` fields. */
   readonly gelf?: {
     readonly address: string;
@@ -67,7 +79,7 @@ export async function startFileCapture(opts: FileCaptureOptions): Promise<{ conm
   // A writer left from an earlier start has ended with its conmon (EOF); a fresh fifo keeps the two apart.
   await rm(fifo, { force: true });
   mknod(fifo, S_IFIFO | 0o600);
-  const { limits, syslog, gelf } = opts;
+  const { limits, syslog, gelf, fluentd } = opts;
   // prettier-ignore
   const args = [
     '-fifo', fifo, '-pidfile', pidfile,
@@ -76,6 +88,10 @@ export async function startFileCapture(opts: FileCaptureOptions): Promise<{ conm
     '-max-file', String(limits.maxFile),
     ...(limits.compress ? ['-compress'] : []),
     ...(opts.attrs !== undefined ? ['-attrs', opts.attrs] : []),
+    // prettier-ignore
+    ...(fluentd ? ['-fluentd', fluentd.address, '-fluentd-tag', fluentd.tag, ...fluentd.fields.flatMap((f) => ['-fluentd-field', f]),
+      '-fluentd-buffer-limit', String(fluentd.bufferLimit), '-fluentd-retry-wait', String(Math.round(fluentd.retryWaitMs)), '-fluentd-max-retries', String(fluentd.maxRetries),
+      ...(fluentd.async ? ['-fluentd-async'] : []), ...(fluentd.subSecond ? ['-fluentd-subsecond'] : []), ...(fluentd.requestAck ? ['-fluentd-ack'] : [])] : []),
     // prettier-ignore
     ...(gelf ? ['-gelf', gelf.address, '-gelf-compress', gelf.compression, '-gelf-level', String(gelf.level), '-gelf-host', gelf.hostname,
       '-gelf-extra', gelf.extra, '-gelf-tcp-max-reconnect', String(gelf.maxReconnect), '-gelf-tcp-reconnect-delay', String(gelf.reconnectDelay)] : []),

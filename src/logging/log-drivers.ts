@@ -6,8 +6,9 @@ import { noneDriver } from './none-driver.js';
 import { syslogDriver } from './syslog-driver.js';
 import { gelfDriver } from './gelf-driver.js';
 import { journaldDriver } from './journald-driver.js';
+import { fluentdDriver } from './fluentd-driver.js';
 
-const builtIn: ReadonlyMap<string, LogDriver> = new Map([jsonFileDriver, localDriver, noneDriver, syslogDriver, gelfDriver, journaldDriver].map((d) => [d.name, d]));
+const builtIn: ReadonlyMap<string, LogDriver> = new Map([jsonFileDriver, localDriver, noneDriver, syslogDriver, gelfDriver, journaldDriver, fluentdDriver].map((d) => [d.name, d]));
 
 /** The driver a container's LogConfig.Type names; keys were checked at create (validateLogOptionKeys). */
 export function logDriverFor(name: string): LogDriver {

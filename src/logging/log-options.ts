@@ -1,5 +1,6 @@
 import { invalidArgument } from '../errors/engine-error.js';
 import { fromHumanSize } from './human-size.js';
+import { parseFluentdOptions } from './fluentd-options.js';
 import { parseGelfOptions } from './gelf-options.js';
 import { parseSyslogOptions, syslogKeys } from './syslog-options.js';
 
@@ -40,8 +41,9 @@ export function validateLogOptionKeys(driver: string, config: Readonly<Record<st
   }
   if (driver === 'syslog') parseSyslogOptions(config);
   if (driver === 'gelf') parseGelfOptions(config);
-  if (!['json-file', 'local', 'syslog', 'gelf', 'journald'].includes(driver)) {
-    throw invalidArgument(`logging driver "${driver}" is not supported by berth yet; use json-file, local, syslog, gelf or none`);
+  if (driver === 'fluentd') parseFluentdOptions(config);
+  if (!['json-file', 'local', 'syslog', 'gelf', 'journald', 'fluentd'].includes(driver)) {
+    throw invalidArgument(`logging driver "${driver}" is not supported by berth yet; use json-file, local, syslog, gelf, fluentd or none`);
   }
   if (mode === 'non-blocking') throw invalidArgument('log opt mode=non-blocking is not supported by berth yet');
 }

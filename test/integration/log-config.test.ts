@@ -30,9 +30,9 @@ describe('HostConfig.LogConfig is honoured or refused, never dropped', () => {
   });
 
   test('a driver Berth does not implement yet is refused, not accepted and ignored', async () => {
-    const r = await docker(['create', '--log-driver', 'fluentd', 'busybox', 'true']);
+    const r = await docker(['create', '--log-driver', 'awslogs', 'busybox', 'true']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /logging driver "fluentd" is not supported by berth yet/);
+    assert.match(r.stderr, /logging driver "awslogs" is not supported by berth yet/);
   });
 
   test('--log-opt (LogConfig.Config): an unknown option is dockerd\'s 400 at create; a bad value fails the start as dockerd', async () => {
