@@ -32,6 +32,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <signal.h>
@@ -100,6 +101,7 @@ static long long max_size = -1;
 static int max_file = 1;
 static int opt_compress;
 static const char *attrs;
+static long long nb_limit; /* mode=non-blocking: bytes the queue may hold; 0: blocking */
 
 /* State of the current file. */
 static int log_fd = -1;
@@ -266,6 +268,11 @@ static void rotate(void)
 		rotated_name(gz, sizeof gz, 1, 1);
 		char last[64];
 		memcpy(last, last_time, sizeof last);
+		if (nb_limit) {
+			/* non-blocking mode runs two threads: no fork (malloc locks); the writer thread compresses, the queue absorbs */
+			gzip_file(to, gz, last);
+			return;
+		}
 		pid_t pid = fork();
 		if (pid == 0) {
 			_exit(gzip_file(to, gz, last) == 0 ? 0 : 1);
@@ -1138,6 +1145,84 @@ static void now_time(char *dst, size_t cap)
 	convert_time(tmp, strlen(tmp), dst, cap);
 }
 
+
+/*
+ * mode=non-blocking (-nonblock BYTES, dockerd's ring logger): the fifo is
+ * read as fast as conmon writes and records wait in a queue of at most
+ * BYTES of output for the writer thread; when the queue is full a record
+ * is dropped instead of blocking the container (dockerd's messageRing).
+ */
+struct nb_item {
+	struct nb_item *next;
+	int stream, newline;
+	char time[64];
+	size_t n;
+	char data[];
+};
+static struct nb_item *nb_head, *nb_tail;
+static long long nb_bytes;
+static int nb_done;
+static pthread_mutex_t nb_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t nb_cv = PTHREAD_COND_INITIALIZER;
+static pthread_t nb_thread;
+
+static void *nb_writer(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&nb_mu);
+		while (!nb_head && !nb_done)
+			pthread_cond_wait(&nb_cv, &nb_mu);
+		struct nb_item *it = nb_head;
+		if (it) {
+			nb_head = it->next;
+			if (!nb_head)
+				nb_tail = NULL;
+			nb_bytes -= (long long)it->n;
+		}
+		int idle = nb_head == NULL;
+		pthread_mutex_unlock(&nb_mu);
+		if (!it)
+			return NULL; /* done and drained */
+		write_record(it->stream, it->data, it->n, it->newline, it->time);
+		free(it);
+		if (idle && log_path)
+			flush_out();
+	}
+}
+
+static void emit_record(int stream, const char *data, size_t n, int newline, const char *time)
+{
+	if (!nb_limit) {
+		write_record(stream, data, n, newline, time);
+		return;
+	}
+	pthread_mutex_lock(&nb_mu);
+	if (nb_head && nb_bytes + (long long)n > nb_limit) {
+		pthread_mutex_unlock(&nb_mu);
+		return; /* full: dropped, as dockerd's ring */
+	}
+	struct nb_item *it = malloc(sizeof *it + n);
+	if (!it) {
+		pthread_mutex_unlock(&nb_mu);
+		return;
+	}
+	it->next = NULL;
+	it->stream = stream;
+	it->newline = newline;
+	snprintf(it->time, sizeof it->time, "%s", time);
+	it->n = n;
+	memcpy(it->data, data, n);
+	if (nb_tail)
+		nb_tail->next = it;
+	else
+		nb_head = it;
+	nb_tail = it;
+	nb_bytes += (long long)n;
+	pthread_cond_signal(&nb_cv);
+	pthread_mutex_unlock(&nb_mu);
+}
+
 /* One piece of a stream's output; dockerd's Copier splitting. */
 static void handle_chunk(int stream, const char *text, size_t n, int complete, const char *time)
 {
@@ -1149,11 +1234,11 @@ static void handle_chunk(int stream, const char *text, size_t n, int complete, c
 			st->has_partial = 1;
 			snprintf(st->partial_time, sizeof st->partial_time, "%s", time);
 		}
-		write_record(stream, st->pending.p, PARTIAL_MAX, 0, st->partial_time);
+		emit_record(stream, st->pending.p, PARTIAL_MAX, 0, st->partial_time);
 		buf_consume(&st->pending, PARTIAL_MAX);
 	}
 	if (complete) {
-		write_record(stream, st->pending.p, st->pending.len, 1, st->has_partial ? st->partial_time : time);
+		emit_record(stream, st->pending.p, st->pending.len, 1, st->has_partial ? st->partial_time : time);
 		st->pending.len = 0;
 		st->has_partial = 0;
 	}
@@ -1246,6 +1331,8 @@ int main(int argc, char **argv)
 			sl_tag = v;
 		else if (!strcmp(a, "-syslog-hostname"))
 			sl_host = v;
+		else if (!strcmp(a, "-nonblock"))
+			nb_limit = atoll(v);
 		else if (!strcmp(a, "-fluentd"))
 			fl_addr = v;
 		else if (!strcmp(a, "-fluentd-tag"))
@@ -1346,6 +1433,8 @@ int main(int argc, char **argv)
 			close(devnull);
 	}
 
+	if (nb_limit && pthread_create(&nb_thread, NULL, nb_writer, NULL) != 0)
+		nb_limit = 0;
 	struct buf line = {0};
 	static char chunk[READ_CHUNK];
 	for (;;) {
@@ -1374,7 +1463,7 @@ int main(int argc, char **argv)
 			start = (size_t)(nl - line.p) + 1;
 		}
 		buf_consume(&line, start);
-		if (log_path)
+		if (log_path && !nb_limit)
 			flush_out();
 	}
 	if (line.len > 0)
@@ -1388,7 +1477,21 @@ int main(int argc, char **argv)
 				snprintf(time, sizeof time, "%s", st->partial_time);
 			else
 				snprintf(time, sizeof time, "%s", st->chunk_time);
-			write_record(s, st->pending.p, st->pending.len, 0, time);
+			emit_record(s, st->pending.p, st->pending.len, 0, time);
+		}
+	}
+	if (nb_limit) {
+		pthread_mutex_lock(&nb_mu);
+		nb_done = 1;
+		pthread_cond_signal(&nb_cv);
+		pthread_mutex_unlock(&nb_mu);
+		/* A receiver that takes no more must not keep this process forever: what is still queued after 5 s is dropped. */
+		struct timespec dl;
+		clock_gettime(CLOCK_REALTIME, &dl);
+		dl.tv_sec += 5;
+		if (pthread_timedjoin_np(nb_thread, NULL, &dl) != 0) {
+			unlink(pidfile);
+			_exit(0);
 		}
 	}
 	if (log_path) {

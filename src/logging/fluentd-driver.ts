@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { extraAttributes } from './log-attrs.js';
 import { startFileCapture } from './log-capture.js';
 import type { CaptureTarget, LogCapture, LogDriver, LogFiles } from './log-driver.js';
-import { cacheLimits } from './log-options.js';
+import { cacheLimits, ringBytes } from './log-options.js';
 import { expandLogTag } from './log-tag.js';
 import { parseFluentdOptions } from './fluentd-options.js';
 
@@ -24,6 +24,7 @@ export const fluentdDriver: LogDriver = {
     const cache = cachePath(target.containerDir, config);
     return startFileCapture({
       runDir: target.runDir,
+      nonBlocking: ringBytes(config),
       ...(cache !== undefined ? { path: cache } : {}),
       limits: cacheLimits(config),
       fluentd: { ...f, tag: expandLogTag(config['tag'] ?? '{{.ID}}', info), fields: [...fields].map(([k, v]) => `${k}=${v}`) },

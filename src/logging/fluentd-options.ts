@@ -1,4 +1,5 @@
 import { invalidArgument } from '../errors/engine-error.js';
+import { ramInBytes } from './human-size.js';
 
 /** dockerd 20.10 daemon/logger/fluentd: option keys. */
 const fluentdKeys = new Set([
@@ -24,14 +25,6 @@ const parseBool = (v: string): boolean => {
   throw invalidArgument(`strconv.ParseBool: parsing ${JSON.stringify(v)}: invalid syntax`);
 };
 
-/** go-units RAMInBytes: binary multipliers (1k = 1024). */
-function ramInBytes(v: string): number {
-  const m = /^(\d+(?:\.\d+)?) ?([kKmMgGtTpP])?[iI]?[bB]?$/.exec(v);
-  if (!m?.[1]) throw invalidArgument(`invalid size: '${v}'`);
-  const exp = m[2] ? 'kmgtp'.indexOf(m[2].toLowerCase()) + 1 : 0;
-  return Math.trunc(Number(m[1]) * 1024 ** exp);
-}
-
 /** Go time.ParseDuration → milliseconds. */
 function durationMs(v: string): number {
   const units: Readonly<Record<string, number>> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -53,7 +46,9 @@ export function parseFluentdOptions(config: Readonly<Record<string, string>>): F
     if (!fluentdKeys.has(key) && !builtIn.has(key)) throw invalidArgument(`unknown log opt '${key}' for fluentd log driver`);
   }
   const address = parseAddress(config['fluentd-address'] ?? '');
-  const bufferLimit = config['fluentd-buffer-limit'] !== undefined ? ramInBytes(config['fluentd-buffer-limit']) : 1024 * 1024;
+  const limitText = config['fluentd-buffer-limit'];
+  const bufferLimit = limitText !== undefined ? ramInBytes(limitText) : 1024 * 1024;
+  if (bufferLimit === undefined) throw invalidArgument(`invalid size: '${limitText ?? ''}'`);
   const retryWaitMs = config['fluentd-retry-wait'] !== undefined ? durationMs(config['fluentd-retry-wait']) : 1000;
   let maxRetries = 2 ** 31 - 1;
   const mr = config['fluentd-max-retries'];

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { extraAttributes, goJsonFields } from './log-attrs.js';
 import { startFileCapture } from './log-capture.js';
 import type { CaptureTarget, LogCapture, LogDriver, LogFiles } from './log-driver.js';
-import { cacheLimits } from './log-options.js';
+import { cacheLimits, ringBytes } from './log-options.js';
 import { expandLogTag } from './log-tag.js';
 import { parseGelfOptions } from './gelf-options.js';
 
@@ -34,6 +34,7 @@ export const gelfDriver: LogDriver = {
     const cache = cachePath(target.containerDir, config);
     return startFileCapture({
       runDir: target.runDir,
+      nonBlocking: ringBytes(config),
       ...(cache !== undefined ? { path: cache } : {}),
       limits: cacheLimits(config),
       gelf: { ...g, hostname: hostname(), extra: goJsonFields(extra) },

@@ -15,3 +15,11 @@ export function fromHumanSize(text: string): number | undefined {
   const mul = m[2] ? (decimal[m[2].toLowerCase()] ?? 1) : 1;
   return Math.trunc(Number(m[1]) * mul);
 }
+
+/** go-units RAMInBytes: binary multipliers (1k = 1024); undefined when not a size. */
+export function ramInBytes(text: string): number | undefined {
+  const m = sizeRe.exec(text);
+  if (!m?.[1] || (m[1].match(/\./g) ?? []).length > 1) return undefined;
+  const exp = m[2] ? 'kmgtp'.indexOf(m[2].toLowerCase()) + 1 : 0;
+  return Math.trunc(Number(m[1]) * 1024 ** exp);
+}

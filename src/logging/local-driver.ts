@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { startFileCapture } from './log-capture.js';
 import type { CaptureTarget, LogCapture, LogDriver, LogFiles } from './log-driver.js';
-import { localLimits } from './log-options.js';
+import { localLimits, ringBytes } from './log-options.js';
 
 /**
  * dockerd's local driver: rotated by default (20 MiB × 5, compressed), in
@@ -13,7 +13,7 @@ export const localDriver: LogDriver = {
   name: 'local',
   async startCapture(target: CaptureTarget, config: Readonly<Record<string, string>>): Promise<LogCapture> {
     const limits = localLimits(config);
-    return startFileCapture({ runDir: target.runDir, path: localLogPath(target.containerDir), limits });
+    return startFileCapture({ runDir: target.runDir, nonBlocking: ringBytes(config), path: localLogPath(target.containerDir), limits });
   },
   files(containerDir: string): LogFiles {
     return { path: localLogPath(containerDir) };

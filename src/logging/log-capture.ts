@@ -41,6 +41,8 @@ export interface FileCaptureOptions {
   /** The log file; none when only a remote receiver gets the output (dual logging's cache disabled). */
   readonly path?: string;
   readonly limits: FileLogLimits;
+  /** mode=non-blocking: bytes the writer's queue may hold before records are dropped; 0 or absent for blocking. */
+  readonly nonBlocking?: number;
   /** Pre-serialised attrs object for every record (json-file labels/env/tag). */
   readonly attrs?: string;
   /** Also send every record to a syslog receiver (see berth-logger's header). */
@@ -88,6 +90,7 @@ export async function startFileCapture(opts: FileCaptureOptions): Promise<{ conm
     '-max-file', String(limits.maxFile),
     ...(limits.compress ? ['-compress'] : []),
     ...(opts.attrs !== undefined ? ['-attrs', opts.attrs] : []),
+    ...(opts.nonBlocking ? ['-nonblock', String(opts.nonBlocking)] : []),
     // prettier-ignore
     ...(fluentd ? ['-fluentd', fluentd.address, '-fluentd-tag', fluentd.tag, ...fluentd.fields.flatMap((f) => ['-fluentd-field', f]),
       '-fluentd-buffer-limit', String(fluentd.bufferLimit), '-fluentd-retry-wait', String(Math.round(fluentd.retryWaitMs)), '-fluentd-max-retries', String(fluentd.maxRetries),

@@ -1,5 +1,5 @@
 import { invalidArgument } from '../errors/engine-error.js';
-import { fromHumanSize } from './human-size.js';
+import { fromHumanSize, ramInBytes } from './human-size.js';
 import { parseFluentdOptions } from './fluentd-options.js';
 import { parseGelfOptions } from './gelf-options.js';
 import { parseSyslogOptions, syslogKeys } from './syslog-options.js';
@@ -31,6 +31,7 @@ export function validateLogOptionKeys(driver: string, config: Readonly<Record<st
   const maxBuffer = config['max-buffer-size'];
   if (maxBuffer !== undefined) {
     if (mode !== 'non-blocking') throw invalidArgument("logger: max-buffer-size option is only supported with 'mode=non-blocking'");
+    if (ramInBytes(maxBuffer) === undefined) throw invalidArgument(`error parsing option max-buffer-size: invalid size: '${maxBuffer}'`);
   }
   for (const key of Object.keys(config)) {
     if (builtInOptions.has(key)) continue;
@@ -45,7 +46,6 @@ export function validateLogOptionKeys(driver: string, config: Readonly<Record<st
   if (!['json-file', 'local', 'syslog', 'gelf', 'journald', 'fluentd'].includes(driver)) {
     throw invalidArgument(`logging driver "${driver}" is not supported by berth yet; use json-file, local, syslog, gelf, fluentd or none`);
   }
-  if (mode === 'non-blocking') throw invalidArgument('log opt mode=non-blocking is not supported by berth yet');
 }
 
 /** How a file driver writes: the values its New() derives from the options. */
@@ -122,4 +122,11 @@ export function cacheLimits(config: Readonly<Record<string, string>>): FileLogLi
   if (config['cache-max-file'] !== undefined) local['max-file'] = config['cache-max-file'];
   if (config['cache-compress'] !== undefined) local['compress'] = config['cache-compress'];
   return localLimits(local);
+}
+
+/** mode=non-blocking: the bytes of output that may wait for the writer (dockerd's ring, max-buffer-size, default 1 MB); 0 for blocking. */
+export function ringBytes(config: Readonly<Record<string, string>>): number {
+  if (config['mode'] !== 'non-blocking') return 0;
+  const v = config['max-buffer-size'];
+  return v === undefined ? 1_000_000 : Math.max(ramInBytes(v) ?? 1_000_000, 1);
 }

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { startFileCapture } from './log-capture.js';
 import type { CaptureTarget, LogCapture, LogDriver, LogFiles } from './log-driver.js';
-import { cacheLimits } from './log-options.js';
+import { cacheLimits, ringBytes } from './log-options.js';
 import { expandLogTag } from './log-tag.js';
 import { parseSyslogOptions } from './syslog-options.js';
 
@@ -22,6 +22,7 @@ export const syslogDriver: LogDriver = {
     const cache = cachePath(target.containerDir, config);
     return startFileCapture({
       runDir: target.runDir,
+      nonBlocking: ringBytes(config),
       ...(cache !== undefined ? { path: cache } : {}),
       limits: cacheLimits(config),
       syslog: { address: sys.address, format: sys.format, facility: sys.facility, tag, hostname: hostname() },

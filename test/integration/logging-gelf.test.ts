@@ -108,6 +108,19 @@ describe('gelf log driver against real receivers on loopback; journald where no 
     assert.match(tcpText, /^\{"version":"1.1","host":"[^"]+","short_message":"tcp1","timestamp":[\d.]+,"level":6,.*\}\0$/);
   });
 
+  test('mode=non-blocking: a receiver that stops reading does not hold up the container (blocking mode would)', async () => {
+    const stalled = net.createServer((s) => s.pause());
+    await new Promise<void>((r) => stalled.listen(0, '127.0.0.1', r));
+    const p = (stalled.address() as net.AddressInfo).port;
+    const started = Date.now();
+    const r = await docker(['run', '-d', '--network', 'none', '--log-driver', 'gelf', '--log-opt', `gelf-address=tcp://127.0.0.1:${p}`, '--log-opt', 'mode=non-blocking', '--log-opt', 'max-buffer-size=1m',
+      'busybox', 'sh', '-c', 'yes aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa | head -n 300000; echo done']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((await docker(['wait', r.stdout.trim()])).stdout.trim(), '0');
+    assert.ok(Date.now() - started < 30_000, `took ${Date.now() - started} ms`);
+    stalled.close();
+  });
+
   test('bad options as dockerd: create-time 400s, unreachable tcp at start', async () => {
     for (const [opts, text] of [
       [[], 'gelf-address is a required parameter'],

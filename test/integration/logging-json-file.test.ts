@@ -202,6 +202,15 @@ describe('json-file, local and none log drivers as dockerd', () => {
     assert.deepEqual(nums, nums.map((_n, i) => i));
   });
 
+  test('mode=non-blocking: the writer thread\'s queue holds max-buffer-size; records, rotation and logs as in blocking mode', async () => {
+    const id = await run(['--name', 'lj-nonblock', '--log-opt', 'mode=non-blocking', '--log-opt', 'max-buffer-size=4m', '--log-opt', 'max-size=500k', '--log-opt', 'max-file=10', '--log-opt', 'compress=true', 'busybox', 'sh', '-c',
+      `i=0; while [ $i -lt 20000 ]; do echo "line $i ${LINE}"; i=$((i+1)); done`]);
+    const nums = (await docker(['logs', id])).stdout.split('\n').filter((l) => l !== '').map((l) => Number(l.split(' ')[1]));
+    assert.deepEqual(nums, Array.from({ length: 20000 }, (_v, i) => i), 'less output than the queue holds: nothing dropped');
+    assert.ok((await readdir(`${h.dataRoot}/containers/${id}`)).some((n) => n.endsWith('-json.log.1.gz')));
+    assert.equal((await docker(['inspect', '-f', '{{json .HostConfig.LogConfig.Config}}', id])).stdout.trim(), '{"compress":"true","max-buffer-size":"4m","max-file":"10","max-size":"500k","mode":"non-blocking"}');
+  });
+
   test('--since, --until and --timestamps work on rotated files', async () => {
     const id = await run(['--name', 'lj-window', '--log-opt', 'max-size=200', '--log-opt', 'max-file=50', 'busybox', 'sh', '-c',
       'for i in 1 2 3 4 5 6 7 8 9 10; do echo "w $i"; done; sleep 1.2; for i in 11 12 13; do echo "w $i"; done']);

@@ -54,6 +54,9 @@ describe('log option values (dockerd 20.10 texts, measured with dockerd)', () =>
     assert.equal(err(() => validateLogOptionKeys('nope', {})), 'error looking up logging plugin nope: plugin "nope" not found');
     assert.equal(err(() => validateLogOptionKeys('json-file', { mode: 'x' })), 'logger: logging mode not supported: x');
     assert.equal(err(() => validateLogOptionKeys('none', { anything: '1' })), '');
+    // dockerd daemon/logger ValidateLogOpts: errors.Wrap(err, "error parsing option max-buffer-size").
+    assert.equal(err(() => validateLogOptionKeys('json-file', { mode: 'non-blocking', 'max-buffer-size': 'x' })), "error parsing option max-buffer-size: invalid size: 'x'");
+    assert.equal(err(() => validateLogOptionKeys('json-file', { mode: 'non-blocking', 'max-buffer-size': '4m' })), '');
     assert.equal(err(() => validateLogOptionKeys('json-file', { 'max-size': '1m', labels: 'a', mode: 'blocking' })), '');
   });
 });
