@@ -31,6 +31,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <arpa/inet.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sys/socket.h>
@@ -390,6 +394,60 @@ static const char *sl_tag = "";
 static const char *sl_host = "";
 static int sl_fd = -1;
 static int sl_stream;         /* SOCK_STREAM: a failed send means reconnect */
+static const char *sl_ca, *sl_cert, *sl_key;
+static int sl_skip_verify;
+static SSL_CTX *sl_ctx;
+static SSL *sl_ssl;           /* tcp+tls (address "tls:HOST:PORT") */
+
+/* TLS over the connected sl_fd, verified as Go's crypto/tls client (CA file or system roots, the address's host). */
+static int sl_tls(const char *host, char *err, size_t cap)
+{
+	if (!sl_ctx) {
+		sl_ctx = SSL_CTX_new(TLS_client_method());
+		if (!sl_ctx)
+			return -1;
+		SSL_CTX_set_min_proto_version(sl_ctx, TLS1_2_VERSION);
+		if (sl_ca ? SSL_CTX_load_verify_locations(sl_ctx, sl_ca, NULL) != 1 : SSL_CTX_set_default_verify_paths(sl_ctx) != 1) {
+			snprintf(err, cap, "could not read CA certificate \"%s\"", sl_ca ? sl_ca : "");
+			return -1;
+		}
+		if (sl_cert && sl_key && (SSL_CTX_use_certificate_chain_file(sl_ctx, sl_cert) != 1 || SSL_CTX_use_PrivateKey_file(sl_ctx, sl_key, SSL_FILETYPE_PEM) != 1)) {
+			snprintf(err, cap, "tls: failed to load the client certificate %s", sl_cert);
+			return -1;
+		}
+		SSL_CTX_set_verify(sl_ctx, sl_skip_verify ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
+	}
+	sl_ssl = SSL_new(sl_ctx);
+	SSL_set_fd(sl_ssl, sl_fd);
+	struct in6_addr a6;
+	struct in_addr a4;
+	int is_ip = inet_pton(AF_INET, host, &a4) == 1 || inet_pton(AF_INET6, host, &a6) == 1;
+	if (!is_ip)
+		SSL_set_tlsext_host_name(sl_ssl, host);
+	if (!sl_skip_verify) {
+		X509_VERIFY_PARAM *vp = SSL_get0_param(sl_ssl);
+		if (is_ip)
+			X509_VERIFY_PARAM_set1_ip_asc(vp, host);
+		else
+			X509_VERIFY_PARAM_set1_host(vp, host, 0);
+	}
+	if (SSL_connect(sl_ssl) != 1) {
+		long v = SSL_get_verify_result(sl_ssl);
+		if (v == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT || v == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN || v == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+		    v == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE)
+			snprintf(err, cap, "x509: certificate signed by unknown authority");
+		else if (v == X509_V_ERR_HOSTNAME_MISMATCH || v == X509_V_ERR_IP_ADDRESS_MISMATCH)
+			snprintf(err, cap, "x509: certificate is not valid for %s", host);
+		else if (v != X509_V_OK)
+			snprintf(err, cap, "x509: %s", X509_verify_cert_error_string(v));
+		else
+			snprintf(err, cap, "tls: handshake failed: %s", ERR_reason_error_string(ERR_get_error()) ? ERR_reason_error_string(ERR_get_error()) : "EOF");
+		SSL_free(sl_ssl);
+		sl_ssl = NULL;
+		return -1;
+	}
+	return 0;
+}
 
 static int connect_timeout(int fd, const struct sockaddr *sa, socklen_t len, int ms)
 {
@@ -426,6 +484,10 @@ static void lower_first(char *s)
 /* Connects; on failure leaves a Go-style "dial tcp ADDR: connect: connection refused" in err. */
 static int sl_connect(char *err, size_t cap)
 {
+	if (sl_ssl) {
+		SSL_free(sl_ssl);
+		sl_ssl = NULL;
+	}
 	if (sl_fd >= 0) {
 		close(sl_fd);
 		sl_fd = -1;
@@ -474,7 +536,8 @@ static int sl_connect(char *err, size_t cap)
 		sl_stream = type == SOCK_STREAM;
 		return 0;
 	}
-	int tcp = plen == 3 && !strncmp(sl_addr, "tcp", 3);
+	int tls = plen == 3 && !strncmp(sl_addr, "tls", 3);
+	int tcp = tls || (plen == 3 && !strncmp(sl_addr, "tcp", 3));
 	/* HOST:PORT, HOST possibly [v6] */
 	char host[256], port[16];
 	const char *pc = strrchr(rest, ':');
@@ -520,6 +583,11 @@ static int sl_connect(char *err, size_t cap)
 	}
 	sl_fd = fd;
 	sl_stream = tcp;
+	if (tls && sl_tls(h, err, cap) < 0) {
+		close(sl_fd);
+		sl_fd = -1;
+		return -1;
+	}
 	return 0;
 }
 
@@ -551,6 +619,12 @@ static void sl_send(int stream, const char *data, size_t n)
 			snprintf(head, sizeof head, "<%d>%s %s[%d]: ", pri, t, sl_tag, (int)getpid());
 	}
 	sl_msg.len = 0;
+	/* dockerd: tcp+tls with rfc5424 frames as RFC 5425 ("LEN " before the message, its "\n" counted) */
+	if (!strncmp(sl_addr, "tls:", 4) && !strncmp(sl_format, "rfc5424", 7)) {
+		char len[32];
+		snprintf(len, sizeof len, "%zu ", strlen(head) + n + 1);
+		buf_adds(&sl_msg, len);
+	}
 	buf_adds(&sl_msg, head);
 	buf_add(&sl_msg, data, n);
 	buf_addc(&sl_msg, '\n');
@@ -564,7 +638,11 @@ static void sl_send(int stream, const char *data, size_t n)
 		size_t left = sl_msg.len;
 		int ok = 1;
 		while (left > 0) {
-			ssize_t w = send(sl_fd, p, left, MSG_NOSIGNAL);
+			ssize_t w = sl_ssl ? SSL_write(sl_ssl, p, (int)left) : send(sl_fd, p, left, MSG_NOSIGNAL);
+			if (sl_ssl && w <= 0) {
+				ok = 0;
+				break;
+			}
 			if (w < 0) {
 				if (errno == EINTR)
 					continue;
@@ -1295,6 +1373,10 @@ int main(int argc, char **argv)
 			opt_compress = 1;
 			continue;
 		}
+		if (!strcmp(a, "-syslog-skip-verify")) {
+			sl_skip_verify = 1;
+			continue;
+		}
 		if (!strcmp(a, "-fluentd-async") || !strcmp(a, "-fluentd-subsecond") || !strcmp(a, "-fluentd-ack")) {
 			if (a[9] == 'a' && a[10] == 's')
 				fl_async = 1;
@@ -1331,6 +1413,12 @@ int main(int argc, char **argv)
 			sl_tag = v;
 		else if (!strcmp(a, "-syslog-hostname"))
 			sl_host = v;
+		else if (!strcmp(a, "-syslog-ca"))
+			sl_ca = v;
+		else if (!strcmp(a, "-syslog-cert"))
+			sl_cert = v;
+		else if (!strcmp(a, "-syslog-key"))
+			sl_key = v;
 		else if (!strcmp(a, "-nonblock"))
 			nb_limit = atoll(v);
 		else if (!strcmp(a, "-fluentd"))

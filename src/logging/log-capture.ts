@@ -46,7 +46,14 @@ export interface FileCaptureOptions {
   /** Pre-serialised attrs object for every record (json-file labels/env/tag). */
   readonly attrs?: string;
   /** Also send every record to a syslog receiver (see berth-logger's header). */
-  readonly syslog?: { readonly address: string; readonly format: string; readonly facility: number; readonly tag: string; readonly hostname: string };
+  readonly syslog?: {
+    readonly address: string;
+    readonly format: string;
+    readonly facility: number;
+    readonly tag: string;
+    readonly hostname: string;
+    readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string; readonly skipVerify: boolean };
+  };
   /** Also send every record to a fluentd forward receiver; fields are `key=value`. */
   readonly fluentd?: {
     readonly address: string;
@@ -99,6 +106,10 @@ export async function startFileCapture(opts: FileCaptureOptions): Promise<{ conm
     ...(gelf ? ['-gelf', gelf.address, '-gelf-compress', gelf.compression, '-gelf-level', String(gelf.level), '-gelf-host', gelf.hostname,
       '-gelf-extra', gelf.extra, '-gelf-tcp-max-reconnect', String(gelf.maxReconnect), '-gelf-tcp-reconnect-delay', String(gelf.reconnectDelay)] : []),
     ...(syslog ? ['-syslog', syslog.address, '-syslog-format', syslog.format, '-syslog-facility', String(syslog.facility), '-syslog-tag', syslog.tag, '-syslog-hostname', syslog.hostname] : []),
+    ...(syslog?.tls?.ca !== undefined ? ['-syslog-ca', syslog.tls.ca] : []),
+    ...(syslog?.tls?.cert !== undefined ? ['-syslog-cert', syslog.tls.cert] : []),
+    ...(syslog?.tls?.key !== undefined ? ['-syslog-key', syslog.tls.key] : []),
+    ...(syslog?.tls?.skipVerify ? ['-syslog-skip-verify'] : []),
   ];
   const errLog = await open(join(opts.runDir, 'log-writer.err'), 'a', 0o600);
   let child;

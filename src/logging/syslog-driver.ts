@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { invalidArgument } from '../errors/engine-error.js';
 import { join } from 'node:path';
 import { startFileCapture } from './log-capture.js';
 import type { CaptureTarget, LogCapture, LogDriver, LogFiles } from './log-driver.js';
@@ -18,6 +20,12 @@ export const syslogDriver: LogDriver = {
   name: 'syslog',
   async startCapture(target: CaptureTarget, config: Readonly<Record<string, string>>): Promise<LogCapture> {
     const sys = parseSyslogOptions(config);
+    // dockerd tlsconfig: the files are read when the driver starts.
+    const tlsFail = (what: string, path: string): Error =>
+      invalidArgument(`failed to initialize logging driver: ${what} ${JSON.stringify(path)}: open ${path}: no such file or directory`);
+    if (sys.tls?.ca !== undefined && !existsSync(sys.tls.ca)) throw tlsFail('could not read CA certificate', sys.tls.ca);
+    if (sys.tls?.cert !== undefined && !existsSync(sys.tls.cert)) throw tlsFail('could not load X509 key pair', sys.tls.cert);
+    if (sys.tls?.key !== undefined && !existsSync(sys.tls.key)) throw tlsFail('could not load X509 key pair', sys.tls.key);
     const tag = expandLogTag(config['tag'] ?? '{{.ID}}', target.info);
     const cache = cachePath(target.containerDir, config);
     return startFileCapture({
@@ -25,7 +33,7 @@ export const syslogDriver: LogDriver = {
       nonBlocking: ringBytes(config),
       ...(cache !== undefined ? { path: cache } : {}),
       limits: cacheLimits(config),
-      syslog: { address: sys.address, format: sys.format, facility: sys.facility, tag, hostname: hostname() },
+      syslog: { address: sys.address, format: sys.format, facility: sys.facility, tag, hostname: hostname(), ...(sys.tls ? { tls: sys.tls } : {}) },
     });
   },
   files(containerDir: string, _id: string, config: Readonly<Record<string, string>>): LogFiles | undefined {

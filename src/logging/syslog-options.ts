@@ -13,10 +13,12 @@ const facilities: Readonly<Record<string, number>> = {
 };
 
 export interface SyslogTarget {
-  /** berth-logger's -syslog value: `udp:HOST:PORT`, `tcp:HOST:PORT`, `unix:PATH`, `unixgram:PATH`, or '' (the local syslog socket). */
+  /** berth-logger's -syslog value: `udp:HOST:PORT`, `tcp:HOST:PORT`, `tls:HOST:PORT`, `unix:PATH`, `unixgram:PATH`, or '' (the local syslog socket). */
   readonly address: string;
   readonly facility: number;
   readonly format: '' | 'rfc3164' | 'rfc5424' | 'rfc5424micro';
+  /** tcp+tls: syslog-tls-ca-cert, -cert, -key, -skip-verify. */
+  readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string; readonly skipVerify: boolean };
 }
 
 /** dockerd syslog.ValidateLogOpt + parseAddress/parseFacility/parseLogFormat: create-time checks and their texts. */
@@ -32,10 +34,16 @@ export function parseSyslogOptions(config: Readonly<Record<string, string>>): Sy
   }
   const f = config['syslog-format'] ?? '';
   if (f !== '' && f !== 'rfc3164' && f !== 'rfc5424' && f !== 'rfc5424micro') throw invalidArgument('Invalid syslog format');
-  for (const k of ['syslog-tls-ca-cert', 'syslog-tls-cert', 'syslog-tls-key', 'syslog-tls-skip-verify']) {
-    if (config[k] !== undefined) throw invalidArgument(`log opt '${k}' of the syslog log driver is not supported by berth yet (syslog over TLS)`);
-  }
-  return { address, facility, format: f };
+  const skip = config['syslog-tls-skip-verify'];
+  const tls = address.startsWith('tls:')
+    ? {
+        ...(config['syslog-tls-ca-cert'] ? { ca: config['syslog-tls-ca-cert'] } : {}),
+        ...(config['syslog-tls-cert'] ? { cert: config['syslog-tls-cert'] } : {}),
+        ...(config['syslog-tls-key'] ? { key: config['syslog-tls-key'] } : {}),
+        skipVerify: skip !== undefined && skip !== '' && skip !== 'false',
+      }
+    : undefined;
+  return { address, facility, format: f, ...(tls ? { tls } : {}) };
 }
 
 function parseAddress(address: string): string {
@@ -44,7 +52,6 @@ function parseAddress(address: string): string {
   if (!m?.[1]) throw invalidArgument(`syslog-address should be in form proto://address, got ${address}`);
   const scheme = m[1];
   const rest = m[2] ?? '';
-  if (scheme === 'tcp+tls') throw invalidArgument('syslog-address tcp+tls:// is not supported by berth yet (syslog over TLS)');
   if (scheme === 'unix' || scheme === 'unixgram') {
     const path = rest.replace(/[?#].*$/, '');
     try {
@@ -60,5 +67,5 @@ function parseAddress(address: string): string {
   if (!hp) throw invalidArgument(`parse "${address}": invalid port after host`);
   const port = hp[2];
   if (port !== undefined && !/^\d*$/.test(port)) throw invalidArgument(`parse "${address}": invalid port ":${port}" after host`);
-  return `${scheme}:${hp[1] ?? ''}:${port === undefined || port === '' ? '514' : port}`;
+  return `${scheme === 'tcp+tls' ? 'tls' : scheme}:${hp[1] ?? ''}:${port === undefined || port === '' ? '514' : port}`;
 }

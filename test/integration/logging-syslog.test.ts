@@ -2,8 +2,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { hostname } from 'node:os';
-import { rm } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import tls from 'node:tls';
 import { loadBusybox, runCli, startBerthd, type BerthdHarness } from '../helpers/berthd-harness.js';
 
 /*
@@ -124,6 +127,47 @@ describe('syslog log driver against real receivers on loopback', () => {
     const s = await docker(['start', c.stdout.trim()]);
     assert.ok(s.stderr.includes('Error response from daemon: failed to initialize logging driver: dial tcp 127.0.0.1:1: connect: connection refused'), s.stderr);
     assert.equal((await docker(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', c.stdout.trim()])).stdout.trim(), 'created 128');
+  });
+
+  // dockerd 20.10 with syslog-address=tcp+tls://127.0.0.1:P and syslog-tls-ca-cert (a node TLS server, self-signed cert):
+  //   default format: "<30>Dec  7 23:42:50 c71be1fc9488[4587]: one\n"; rfc5424 framed as RFC 5425:
+  //   "74 <30>1 2026-12-07T23:42:52Z vm 5144e2c4edd3 4587 5144e2c4edd3 - onerfc5424\n" (the length counts the "\n");
+  //   no CA given: "failed to initialize logging driver: x509: certificate signed by unknown authority";
+  //   syslog-tls-ca-cert=/nonexist: "… could not read CA certificate \"/nonexist\": open /nonexist: no such file or directory".
+  test('tcp+tls: verified against the CA, RFC 5425 framing for rfc5424, dockerd\'s errors', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'berth-syslog-tls-'));
+    try {
+      const gen = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${dir}/key.pem`, '-out', `${dir}/cert.pem`, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+      assert.equal(gen.status, 0, gen.stderr.toString());
+      let text = '';
+      const srv = tls.createServer({ key: await readFile(`${dir}/key.pem`), cert: await readFile(`${dir}/cert.pem`) }, (s) => s.on('data', (d: Buffer) => (text += d.toString())));
+      srv.on('tlsClientError', () => undefined);
+      await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+      const p = (srv.address() as net.AddressInfo).port;
+      const id = await run(['--log-opt', `syslog-address=tcp+tls://127.0.0.1:${p}`, '--log-opt', `syslog-tls-ca-cert=${dir}/cert.pem`, 'busybox', 'echo', 'one']);
+      const id5 = await run(['--log-opt', `syslog-address=tcp+tls://127.0.0.1:${p}`, '--log-opt', `syslog-tls-ca-cert=${dir}/cert.pem`, '--log-opt', 'syslog-format=rfc5424', 'busybox', 'echo', 'five']);
+      await settle();
+      const lines = text.split(/(?<=\n)/);
+      assert.ok(lines.some((l) => new RegExp(`^<30>${STAMP} ${id.slice(0, 12)}\\[\\d+\\]: one\\n$`).test(l)), text);
+      const framed = lines.find((l) => l.includes('five')) ?? '';
+      const m = /^(\d+) (.*\n)$/s.exec(framed);
+      assert.ok(m, framed);
+      assert.equal(Number(m[1]), Buffer.byteLength(m[2] ?? ''));
+      assert.match(m[2] ?? '', new RegExp(`^<30>1 \\S+ ${esc(hostname())} ${id5.slice(0, 12)} \\d+ ${id5.slice(0, 12)} - five\\n$`));
+      const noCa = await docker(['create', '--network', 'none', '--log-driver', 'syslog', '--log-opt', `syslog-address=tcp+tls://127.0.0.1:${p}`, 'busybox', 'true']);
+      const s1 = await docker(['start', noCa.stdout.trim()]);
+      assert.ok(s1.stderr.includes('failed to initialize logging driver: x509: certificate signed by unknown authority'), s1.stderr);
+      const skip = await run(['--log-opt', `syslog-address=tcp+tls://127.0.0.1:${p}`, '--log-opt', 'syslog-tls-skip-verify=true', 'busybox', 'echo', 'skipv']);
+      assert.equal((await docker(['inspect', '-f', '{{.State.ExitCode}}', skip])).stdout.trim(), '0');
+      await settle();
+      assert.ok(text.includes('skipv'));
+      const badCa = await docker(['create', '--network', 'none', '--log-driver', 'syslog', '--log-opt', `syslog-address=tcp+tls://127.0.0.1:${p}`, '--log-opt', 'syslog-tls-ca-cert=/nonexist', 'busybox', 'true']);
+      const s2 = await docker(['start', badCa.stdout.trim()]);
+      assert.ok(s2.stderr.includes('failed to initialize logging driver: could not read CA certificate "/nonexist": open /nonexist: no such file or directory'), s2.stderr);
+      srv.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('cache-disabled=true: nothing kept locally, logs is dockerd\'s 501 text', async () => {
