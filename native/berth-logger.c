@@ -106,6 +106,13 @@ static int max_file = 1;
 static int opt_compress;
 static const char *attrs;
 static long long nb_limit; /* mode=non-blocking: bytes the queue may hold; 0: blocking */
+/* SIGUSR1 (berthd, when it kills the container): stop waiting for remote receivers, drop what they do not take. */
+static volatile sig_atomic_t remote_off;
+static void on_usr1(int sig)
+{
+	(void)sig;
+	remote_off = 1;
+}
 
 /* State of the current file. */
 static int log_fd = -1;
@@ -595,6 +602,8 @@ static struct buf sl_msg;
 
 static void sl_send(int stream, const char *data, size_t n)
 {
+	if (remote_off)
+		return;
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	struct tm tm;
@@ -639,6 +648,8 @@ static void sl_send(int stream, const char *data, size_t n)
 		int ok = 1;
 		while (left > 0) {
 			ssize_t w = sl_ssl ? SSL_write(sl_ssl, p, (int)left) : send(sl_fd, p, left, MSG_NOSIGNAL);
+			if (remote_off)
+				return;
 			if (sl_ssl && w <= 0) {
 				ok = 0;
 				break;
@@ -775,6 +786,8 @@ static int gf_compress_into(struct buf *dst, const char *src, size_t n, int gzip
 
 static void gf_send(int stream, const char *data, size_t n, const char *time)
 {
+	if (remote_off)
+		return;
 	long long ms = time_ms(time);
 	char ts[64];
 	if (ms % 1000 == 0)
@@ -800,7 +813,7 @@ static void gf_send(int stream, const char *data, size_t n, const char *time)
 	buf_addc(&gf_msg, '}');
 	if (gf_tcp) {
 		buf_addc(&gf_msg, '\0');
-		for (int attempt = 0; attempt <= gf_max_reconnect; attempt++) {
+		for (int attempt = 0; attempt <= gf_max_reconnect && !remote_off; attempt++) {
 			if (gf_fd < 0) {
 				char err[256];
 				if (attempt > 0)
@@ -812,6 +825,8 @@ static void gf_send(int stream, const char *data, size_t n, const char *time)
 			size_t left = gf_msg.len;
 			while (left > 0) {
 				ssize_t w = send(gf_fd, p, left, MSG_NOSIGNAL);
+				if (remote_off)
+					return;
 				if (w < 0) {
 					if (errno == EINTR)
 						continue;
@@ -992,6 +1007,8 @@ static int fl_write(const char *p, size_t n, const char *chunk)
 {
 	while (n > 0) {
 		ssize_t w = send(fl_fd, p, n, MSG_NOSIGNAL);
+		if (remote_off)
+			return -1;
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
@@ -1023,6 +1040,8 @@ static unsigned long long fl_partial_counter;
 
 static void fl_send(int stream, const char *data, size_t n, const char *time, int partial, int ordinal, int last, const char *partial_id)
 {
+	if (remote_off)
+		return;
 	struct buf m = {0};
 	buf_addc(&m, (char)0x94);
 	mp_strz(&m, fl_tag);
@@ -1105,7 +1124,7 @@ static void fl_send(int stream, const char *data, size_t n, const char *time, in
 	for (long long attempt = 0;; attempt++) {
 		if (fl_fd >= 0 && fl_write(m.p, m.len, fl_ack ? chunk : NULL) == 0)
 			break;
-		if (attempt >= fl_max_retries)
+		if (attempt >= fl_max_retries || remote_off)
 			break; /* dropped */
 		struct timespec ts = {.tv_sec = wait / 1000, .tv_nsec = (wait % 1000) * 1000000L};
 		if (fl_fd >= 0)
@@ -1465,6 +1484,12 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
+	{
+		struct sigaction sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_usr1; /* no SA_RESTART: a blocked send returns */
+		sigaction(SIGUSR1, &sa, NULL);
+	}
 	int in = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (in < 0) {
 		char msg[512];
@@ -1523,6 +1548,13 @@ int main(int argc, char **argv)
 
 	if (nb_limit && pthread_create(&nb_thread, NULL, nb_writer, NULL) != 0)
 		nb_limit = 0;
+	if (nb_limit) {
+		/* SIGUSR1 goes to the writer thread, the one that may be blocked on a receiver */
+		sigset_t set;
+		sigemptyset(&set);
+		sigaddset(&set, SIGUSR1);
+		pthread_sigmask(SIG_BLOCK, &set, NULL);
+	}
 	struct buf line = {0};
 	static char chunk[READ_CHUNK];
 	for (;;) {

@@ -186,3 +186,34 @@ function alive(pid: number): boolean {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/**
+ * Ends a writer still running for a container that is going away (one
+ * blocked on a receiver that takes nothing, in blocking mode): SIGTERM, as
+ * its conmon is gone and nothing more can come.
+ */
+export async function stopCapture(runDir: string): Promise<void> {
+  if (await captureDone(runDir)) return;
+  const pid = Number((await readFile(pidPath(runDir), 'utf8').catch(() => '')).trim());
+  if (!(pid > 0)) return;
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    // gone meanwhile
+  }
+}
+
+/**
+ * The container was killed: the writer stops waiting for remote receivers
+ * (SIGUSR1) and drops what they do not take, so conmon, blocked on a full
+ * fifo, can see the exit. The local file or cache still gets every record.
+ */
+export async function releaseCapture(runDir: string): Promise<void> {
+  const pid = Number((await readFile(pidPath(runDir), 'utf8').catch(() => '')).trim());
+  if (!(pid > 0)) return;
+  try {
+    process.kill(pid, 'SIGUSR1');
+  } catch {
+    // gone already
+  }
+}

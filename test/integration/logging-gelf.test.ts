@@ -118,6 +118,17 @@ describe('gelf log driver against real receivers on loopback; journald where no 
     assert.equal(r.code, 0, r.stderr);
     assert.equal((await docker(['wait', r.stdout.trim()])).stdout.trim(), '0');
     assert.ok(Date.now() - started < 30_000, `took ${Date.now() - started} ms`);
+
+    // Blocking mode (the default): the same container waits for the receiver, as dockerd's; rm -f ends it and its writer.
+    const b = await docker(['run', '-d', '--network', 'none', '--log-driver', 'gelf', '--log-opt', `gelf-address=tcp://127.0.0.1:${p}`,
+      'busybox', 'sh', '-c', 'yes aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa | head -n 300000; echo done']);
+    assert.equal(b.code, 0, b.stderr);
+    const bid = b.stdout.trim();
+    await new Promise((res) => setTimeout(res, 3000));
+    assert.equal((await docker(['inspect', '-f', '{{.State.Running}}', bid])).stdout.trim(), 'true', 'held up by the receiver');
+    assert.equal((await docker(['rm', '-f', bid])).code, 0);
+    await new Promise((res) => setTimeout(res, 500));
+    assert.deepEqual(await writersOf(bid), [], 'no log writer left behind');
     stalled.close();
   });
 
@@ -152,3 +163,15 @@ describe('gelf log driver against real receivers on loopback; journald where no 
     assert.ok(bad.stderr.includes("Error response from daemon: unknown log opt 'bogus' for journald log driver"), bad.stderr);
   });
 });
+
+/** berth-logger processes whose arguments name the container. */
+async function writersOf(id: string): Promise<number[]> {
+  const { readdir, readFile } = await import('node:fs/promises');
+  const out: number[] = [];
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmd.includes('berth-logger') && cmd.includes(id)) out.push(Number(pid));
+  }
+  return out;
+}
