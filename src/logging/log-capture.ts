@@ -113,13 +113,16 @@ export async function startFileCapture(opts: FileCaptureOptions): Promise<{ conm
   ];
   const errLog = await open(join(opts.runDir, 'log-writer.err'), 'a', 0o600);
   let child;
+  let reported: Promise<string>;
   try {
     child = spawn(LOG_WRITER_HELPER, args, { detached: true, stdio: ['ignore', 'ignore', errLog.fd, 'pipe'] });
+    // Listen before any await: when the child exits, Node resumes its unread stdio (flushStdio) and the report would go to nobody.
+    reported = readReport(child.stdio[3] as Readable | null, child);
   } finally {
     await errLog.close();
   }
   child.unref();
-  const report = await readReport(child.stdio[3] as Readable | null, child);
+  const report = await reported;
   if (report !== 'ok') {
     await rm(fifo, { force: true });
     // "init …": the receiver could not be reached, dockerd's start-time error of the driver.
