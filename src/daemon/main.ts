@@ -19,6 +19,7 @@ import { EventBus } from '../events/event-bus.js';
 import { enginePaths, type EngineContext, type EngineSettings } from '../engine/engine-context.js';
 import { ContainerSupervisor } from '../engine/containers/supervisor.js';
 import { handleContainerExit, reconcileContainers } from '../engine/containers/exit-handler.js';
+import { validateDaemonLogConfig } from '../engine/containers/log-config.js';
 import { markStoppedByDaemon, restartContainersAtBoot } from '../engine/containers/restart-policy.js';
 import { startHealthMonitors } from '../engine/containers/health-monitor.js';
 import { stopRunning } from '../engine/containers/stop.js';
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
       }
     },
   });
+  validateDaemonLogConfig(config.logDriver, config.logOpts);
   const log = createLogger(config.debug ? 'debug' : config.logLevel === 'fatal' ? 'error' : config.logLevel, (line) => process.stderr.write(line));
   await mkdir(config.dataRoot, { recursive: true, mode: 0o711 });
   await mkdir(config.execRoot, { recursive: true, mode: 0o700 });

@@ -143,7 +143,7 @@ export class ConmonRuntime implements ContainerRuntime {
       '-b', bundleDir,
       '-p', join(bundleDir, 'pidfile'),
       '-P', join(bundleDir, 'conmon.pid'),
-      '-l', `k8s-file:${opts.logPath}`,
+      '-l', opts.conmonLog ?? `k8s-file:${opts.logPath}`,
       '--exit-dir', opts.exitDir,
       '--persist-dir', bundleDir,
       '--socket-dir-path', bundleDir,
@@ -158,6 +158,9 @@ export class ConmonRuntime implements ContainerRuntime {
     // conmon's own stderr goes to a file in the bundle: it must not hold a pipe to the daemon.
     const errLog = await open(join(bundleDir, 'conmon.log'), 'a', 0o600);
     let child;
+    let sync: Readable | null;
+    let replyP: Promise<{ data: number; message?: string }>;
+    const started = Date.now();
     try {
       child = spawn(this.opts.conmonPath, args, {
         cwd: bundleDir,
@@ -165,16 +168,19 @@ export class ConmonRuntime implements ContainerRuntime {
         stdio: ['ignore', 'ignore', errLog.fd, 'pipe'],
         env: { PATH: childPath, _OCI_SYNCPIPE: '3' },
       });
+      sync = child.stdio[3] as Readable | null;
+      if (!sync) throw internal('conmon: no sync pipe');
+      // Listen before any await: conmon's first process exits at once (it daemonizes) and Node then resumes
+      // unread stdio (flushStdio), so a reply arriving before a listener would be lost.
+      replyP = readSyncReply(sync, child, this.opts.createTimeoutMs ?? 120_000);
+      replyP.catch(() => undefined);
     } finally {
       await errLog.close();
     }
     child.unref();
-    const sync = child.stdio[3] as Readable | null;
-    if (!sync) throw internal('conmon: no sync pipe');
-    const started = Date.now();
     let reply: { data: number; message?: string };
     try {
-      reply = await readSyncReply(sync, child, this.opts.createTimeoutMs ?? 120_000);
+      reply = await replyP;
     } catch (err) {
       const detail = await readFile(join(bundleDir, 'conmon.log'), 'utf8').catch(() => '');
       throw internal(`conmon failed for ${id}: ${(err as Error).message}${detail ? `: ${detail.trim()}` : ''}`, { cause: err });

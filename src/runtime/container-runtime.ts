@@ -5,8 +5,10 @@ export interface RuntimeCreateOptions {
   readonly name: string;
   /** Holds config.json (the OCI spec); rootfs is whatever the spec's root.path says. */
   readonly bundleDir: string;
-  /** k8s-file log written by conmon. */
+  /** k8s-file log written by conmon, unless conmonLog says otherwise. */
   readonly logPath: string;
+  /** conmon's `-l` value as the log driver's capture chose it (`k8s-file:<fifo>`, `none:`); default `k8s-file:<logPath>`. */
+  readonly conmonLog?: string;
   /** Directory where conmon writes `<id>` with the exit code. */
   readonly exitDir: string;
   readonly terminal: boolean;

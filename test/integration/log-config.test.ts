@@ -30,17 +30,20 @@ describe('HostConfig.LogConfig is honoured or refused, never dropped', () => {
   });
 
   test('a driver Berth does not implement yet is refused, not accepted and ignored', async () => {
-    const r = await docker(['create', '--log-driver', 'syslog', 'busybox', 'true']);
+    const r = await docker(['create', '--log-driver', 'awslogs', 'busybox', 'true']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /logging driver "syslog" is not supported by berth yet/);
+    assert.match(r.stderr, /logging driver "awslogs" is not supported by berth yet/);
   });
 
-  test('--log-opt (LogConfig.Config): an unknown option is dockerd\'s error; max-size is refused until rotation lands', async () => {
+  test('--log-opt (LogConfig.Config): an unknown option is dockerd\'s 400 at create; a bad value fails the start as dockerd', async () => {
     const unknown = await docker(['create', '--log-opt', 'foo=bar', 'busybox', 'true']);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /unknown log opt 'foo' for json-file log driver/);
-    const size = await docker(['create', '--log-opt', 'max-size=1m', 'busybox', 'true']);
-    assert.equal(size.code, 1);
-    assert.match(size.stderr, /log opt 'max-size' of the json-file log driver is not supported by berth yet/);
+    const size = await docker(['create', '--name', 'lbad', '--log-opt', 'max-size=abc', 'busybox', 'true']);
+    assert.equal(size.code, 0);
+    const start = await docker(['start', 'lbad']);
+    assert.equal(start.code, 1);
+    assert.match(start.stderr, /failed to initialize logging driver: invalid size: 'abc'/);
+    assert.equal((await docker(['rm', 'lbad'])).code, 0);
   });
 });

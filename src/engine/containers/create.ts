@@ -25,7 +25,7 @@ import { parseSecurityOpts } from '../security/security-opts.js';
 import { resolveContainerMounts } from '../volumes/resolve-mounts.js';
 import { removeAnonymousVolumes } from '../volumes/release-mounts.js';
 import { adaptResources } from './resources.js';
-import { validateLogConfig } from './log-config.js';
+import { mergeLogConfig, validateLogConfig } from './log-config.js';
 import { formatPlatform, parsePlatform } from '../../registry/client/manifest-types.js';
 import { validateUsernsHostConfig } from '../security/userns-remap.js';
 import { remapContainerFiles } from '../security/userns-container.js';
@@ -113,7 +113,8 @@ export async function createContainer(sup: ContainerSupervisor, opts: CreateCont
       rwDir: `${containerDir}/rw`,
       bundleDir,
       rootfs: `${bundleDir}/rootfs`,
-      logPath: `${containerDir}/${id}-json.log`,
+      // dockerd's inspect LogPath: the json-file's path, empty for the other drivers.
+      logPath: hostConfig.LogConfig.Type === 'json-file' ? `${containerDir}/${id}-json.log` : '',
       hostnamePath: `${containerDir}/hostname`,
       hostsPath: `${containerDir}/hosts`,
       resolvConfPath: `${containerDir}/resolv.conf`,
@@ -305,11 +306,7 @@ function withHostConfigDefaults(
     ...given,
     Binds: h.Binds ?? null,
     ContainerIDFile: h.ContainerIDFile ?? '',
-    // dockerd: an empty Type takes the daemon's driver, but a Config the client sent is kept.
-    LogConfig:
-      h.LogConfig && h.LogConfig.Type !== ''
-        ? { Type: h.LogConfig.Type, Config: { ...(h.LogConfig.Config ?? {}) } }
-        : { Type: settings.logDriver, Config: Object.keys(h.LogConfig?.Config ?? {}).length > 0 ? { ...h.LogConfig?.Config } : { ...settings.logOpts } },
+    LogConfig: mergeLogConfig(h.LogConfig, settings),
     NetworkMode: h.NetworkMode === undefined || h.NetworkMode === '' || h.NetworkMode === 'default' ? 'bridge' : h.NetworkMode,
     PortBindings: h.PortBindings ?? null,
     RestartPolicy: { Name: restart.Name === '' ? 'no' : restart.Name, MaximumRetryCount: restart.MaximumRetryCount ?? 0 },

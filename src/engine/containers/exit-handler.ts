@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { enginePaths } from '../engine-context.js';
 import { readExitCode, removeExitFile } from '../../runtime/exit-files.js';
+import { captureDone } from '../../logging/log-capture.js';
 import { allContainers, getContainerById, saveContainerState } from './container-repo.js';
 import { nowRfc3339Nano } from './container-model.js';
 import { unmountRootfs } from './rootfs.js';
@@ -26,6 +27,8 @@ export async function handleContainerExit(sup: ContainerSupervisor, id: string, 
       return;
     }
     const oomKilled = await takeOomMarker(sup, c);
+    // The log writer ends just after conmon: `wait` then `logs` must see the last lines (bounded; a killed writer is not waited for).
+    await captureDone(c.runtime.bundleDir, 2_000);
     const runtime = ctx.runtimes.get(c.runtime.runtime);
     await runtime?.delete(id, { force: true }).catch((err: unknown) => {
       ctx.log.warn('runtime delete failed', { id, error: (err as Error).message });

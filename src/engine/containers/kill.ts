@@ -2,6 +2,7 @@ import { conflict, notFound } from '../../errors/engine-error.js';
 import { findContainer, saveContainerState } from './container-repo.js';
 import { parseSignal, SIGKILL } from './signals.js';
 import type { ContainerSupervisor } from './supervisor.js';
+import { releaseCapture } from '../../logging/log-capture.js';
 
 /** POST /containers/{id}/kill. Waits for the exit to be recorded when the signal is SIGKILL, as Docker does. */
 export async function killContainer(sup: ContainerSupervisor, ref: string, signalName = 'SIGKILL'): Promise<void> {
@@ -18,6 +19,8 @@ export async function killContainer(sup: ContainerSupervisor, ref: string, signa
     saveContainerState(ctx.db, c);
   }
   await runtime.kill(c.id, signal);
+  // A log writer held up by a receiver would keep conmon from seeing the exit.
+  if (signal === SIGKILL) await releaseCapture(c.runtime.bundleDir);
   ctx.events.publish('container', 'kill', c.id, { image: c.imageRef, name: c.name, signal: String(signal) });
   if (exited) await exited;
 }

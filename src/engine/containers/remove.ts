@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { releaseCapture, stopCapture } from '../../logging/log-capture.js';
 import { conflict } from '../../errors/engine-error.js';
 import { requireContainer, removeContainerRecord, getContainerById } from './container-repo.js';
 import type { ContainerRecord } from './container-model.js';
@@ -29,6 +30,7 @@ export async function removeContainer(sup: ContainerSupervisor, ref: string, opt
       const exited = sup.waitFor(first, 'next-exit');
       first.runtime.stoppedByUser = true;
       await runtime?.kill(first.id, SIGKILL);
+      await releaseCapture(first.runtime.bundleDir);
       sup.ctx.events.publish('container', 'kill', first.id, { image: first.imageRef, name: first.name, signal: String(SIGKILL) });
       await exited;
     }
@@ -53,6 +55,7 @@ export async function removeContainerLocked(sup: ContainerSupervisor, c: Contain
   await releaseShm(c);
   await releaseContainerNetwork(ctx, c);
   await ctx.snapshots.removeWritable(c.runtime.rwDir);
+  await stopCapture(c.runtime.bundleDir);
   await rm(c.runtime.bundleDir, { recursive: true, force: true });
   await rm(c.runtime.containerDir, { recursive: true, force: true });
   removeContainerRecord(ctx.db, c.id);

@@ -13,6 +13,8 @@ import { resetRestartState } from './restart-policy.js';
 import { chownDirForRemap } from '../security/userns-container.js';
 import { releaseShm } from './namespace-modes.js';
 import { StartSetupError } from './start-setup-error.js';
+import { startLogCapture } from './log-config.js';
+import type { LogCapture } from '../../logging/log-driver.js';
 
 /** POST /containers/{id}/start. */
 export async function startContainer(sup: ContainerSupervisor, ref: string): Promise<void> {
@@ -46,6 +48,7 @@ export async function runContainerProcess(sup: ContainerSupervisor, c: Container
   const ctx = sup.ctx;
   const runtime = ctx.runtimes.get(c.runtime.runtime);
   if (!runtime) throw invalidArgument(`unknown or invalid runtime name: ${c.runtime.runtime}`);
+  let capture: LogCapture | undefined;
   try {
     await mkdir(c.runtime.bundleDir, { recursive: true, mode: 0o700 });
     if (ctx.settings.userns) await chownDirForRemap(c.runtime.bundleDir, ctx.settings.userns);
@@ -59,11 +62,13 @@ export async function runContainerProcess(sup: ContainerSupervisor, c: Container
     if (await runtime.hasRecord(c.id)) await runtime.delete(c.id, { force: true });
     await removeExitFile(enginePaths.exitDir(ctx.settings), c.id);
     await rm(`${c.runtime.bundleDir}/exit`, { force: true });
+    capture = await startLogCapture(ctx, c);
     const created = await runtime.create({
       id: c.id,
       name: c.name,
       bundleDir: c.runtime.bundleDir,
       logPath: c.runtime.logPath,
+      conmonLog: capture.conmonLog,
       exitDir: enginePaths.exitDir(ctx.settings),
       terminal: c.config.Tty,
       openStdin: c.config.OpenStdin,
@@ -89,6 +94,7 @@ export async function runContainerProcess(sup: ContainerSupervisor, c: Container
     saveContainerState(ctx.db, c);
   } catch (err) {
     await runtime.delete(c.id, { force: true }).catch(() => undefined);
+    await capture?.abort().catch(() => undefined);
     await releaseContainerNetwork(ctx, c).catch(() => undefined);
     await unmountRootfs(c).catch(() => undefined);
     await releaseShm(c).catch(() => undefined);

@@ -4,6 +4,7 @@ import type { ContainerRecord } from './container-model.js';
 import { parseSignal, SIGKILL } from './signals.js';
 import type { ContainerSupervisor } from './supervisor.js';
 import { stopScheduledRestart } from './restart-policy.js';
+import { releaseCapture } from '../../logging/log-capture.js';
 
 export interface StopOptions {
   readonly signal?: string;
@@ -32,11 +33,13 @@ export async function stopRunning(sup: ContainerSupervisor, c: ContainerRecord, 
   const exited = sup.waitFor(c, 'next-exit');
   if (c.state.Paused) await runtime.resume(c.id).catch(() => undefined);
   await runtime.kill(c.id, signal);
+  if (signal === SIGKILL) await releaseCapture(c.runtime.bundleDir);
   ctx.events.publish('container', 'kill', c.id, { image: c.imageRef, name: c.name, signal: String(signal) });
   if (timeout >= 0 && signal !== SIGKILL) {
     const inTime = await Promise.race([exited.then(() => true), delay(timeout * 1000).then(() => false)]);
     if (inTime) return;
     await runtime.kill(c.id, SIGKILL);
+    await releaseCapture(c.runtime.bundleDir);
     ctx.events.publish('container', 'kill', c.id, { image: c.imageRef, name: c.name, signal: String(SIGKILL) });
   }
   await exited;

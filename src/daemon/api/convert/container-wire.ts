@@ -1,4 +1,4 @@
-import type { ContainerRecord } from '../../../engine/containers/container-model.js';
+import { ZERO_TIME, type ContainerRecord } from '../../../engine/containers/container-model.js';
 import { networksWire, portListWire, portMapWire } from './container-network-wire.js';
 import { mountsWire } from './mount-wire.js';
 
@@ -46,7 +46,8 @@ export function containerInspectWire(c: ContainerRecord, execIds: string[] | nul
     ResolvConfPath: c.runtime.resolvConfPath,
     HostnamePath: c.runtime.hostnamePath,
     HostsPath: c.runtime.hostsPath,
-    LogPath: c.runtime.logPath,
+    // dockerd sets LogPath when the logger first starts: empty for a container never started.
+    LogPath: c.state.StartedAt === ZERO_TIME || c.state.StartedAt === '' ? '' : c.runtime.logPath,
     Name: `/${c.name}`,
     RestartCount: c.runtime.restartCount,
     Driver: 'overlay2',

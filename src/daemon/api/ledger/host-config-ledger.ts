@@ -6,7 +6,7 @@ const LIFECYCLE = 'test/integration/containers-lifecycle.test.ts';
 const VOLUMES = 'test/integration/volumes-mounts.test.ts';
 const SECURITY = 'test/integration/security-containers.test.ts';
 const NAMESPACES = 'test/integration/security-namespaces.test.ts';
-const LOGGING = 'test/integration/log-config.test.ts';
+const LOGGING = 'test/integration/logging-json-file.test.ts';
 const RESTART = 'test/integration/restart-policy.test.ts';
 
 
@@ -70,7 +70,7 @@ export const hostConfigFields: Readonly<Record<string, LedgerEntry>> = {
   ContainerIDFile: implemented(FIELDS, '--cidfile'),
   LogConfig: implemented(LOGGING, '--log-driver'),
   'LogConfig.Type': implemented(LOGGING, '--log-driver'),
-  'LogConfig.Config': implemented(LOGGING, '--log-opt'),
+  'LogConfig.Config': implemented(LOGGING, 'max-size=1m'),
   NetworkMode: implemented('test/integration/network-user.test.ts', '--network'),
   PortBindings: implemented('test/integration/network-bridge.test.ts', "'-p'"),
   'PortBindings{}[].HostIp': implemented('test/integration/network-bridge.test.ts', '127.0.0.1'),

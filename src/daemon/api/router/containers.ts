@@ -147,6 +147,7 @@ export function registerContainerRoutes(router: Router, sup: ContainerSupervisor
     const tailRaw = ctx.query.get('tail');
     const tail = tailRaw === null || tailRaw === '' || tailRaw === 'all' ? undefined : Number.parseInt(tailRaw, 10);
     const timestamps = queryBool(ctx.query, 'timestamps');
+    const details = queryBool(ctx.query, 'details');
     const entries = readContainerLogs(sup, c.id, {
       stdout,
       stderr,
@@ -170,8 +171,10 @@ export function registerContainerRoutes(router: Router, sup: ContainerSupervisor
     }
     res.writeHead(200, { ...commonHeaders(), 'Content-Type': c.config.Tty ? RAW_STREAM : MULTIPLEXED_STREAM });
     res.flushHeaders();
-    const write = async (e: { stream: 'stdout' | 'stderr'; data: Buffer; timeNs: bigint }): Promise<void> => {
-      const data = timestamps ? Buffer.concat([Buffer.from(formatTimestamp(e.timeNs) + ' '), e.data]) : e.data;
+    const write = async (e: { stream: 'stdout' | 'stderr'; data: Buffer; timeNs: bigint; attrs?: Readonly<Record<string, string>> }): Promise<void> => {
+      // dockerd httputils.WriteLogStream: "<time> " then, with details, "k=v,k2=v2 " (query-escaped) before the line.
+      const prefix = (timestamps ? formatTimestamp(e.timeNs) + ' ' : '') + (details ? logDetails(e.attrs) + ' ' : '');
+      const data = prefix !== '' ? Buffer.concat([Buffer.from(prefix), e.data]) : e.data;
       const ok = res.write(c.config.Tty ? data : frame(e.stream, data));
       if (!ok) await new Promise<void>((resolve) => res.once('drain', resolve));
     };
@@ -200,6 +203,15 @@ export function registerContainerRoutes(router: Router, sup: ContainerSupervisor
     checkShape(body, updateConfigShape);
     sendJson(ctx, 200, await updateContainer(sup, param(ctx, 'id'), (typeof body === 'object' && body !== null ? body : {}) as ContainerUpdate));
   });
+}
+
+/** dockerd attrsByteSlice: Go url.QueryEscape of each key and value, comma-separated (keys sorted here; Go's map order is random). */
+function logDetails(attrs: Readonly<Record<string, string>> | undefined): string {
+  const esc = (v: string): string => encodeURIComponent(v).replace(/%20/g, '+').replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return Object.keys(attrs ?? {})
+    .sort()
+    .map((k) => `${esc(k)}=${esc(attrs?.[k] ?? '')}`)
+    .join(',');
 }
 
 function param(ctx: RequestContext, name: string): string {

@@ -156,7 +156,7 @@ function infoBody(deps: SystemRouteDeps): Record<string, unknown> {
       ['Native Overlay Diff', 'true'],
       ['userxattr', 'false'],
     ],
-    Plugins: { Volume: ['local'], Network: ctx.settings.bridge === 'none' ? ['host', 'null'] : ['bridge', 'host', 'null'], Authorization: null, Log: ['json-file'] },
+    Plugins: { Volume: ['local'], Network: ctx.settings.bridge === 'none' ? ['host', 'null'] : ['bridge', 'host', 'null'], Authorization: null, Log: ['fluentd', 'gelf', 'journald', 'json-file', 'local', 'syslog'] },
     MemoryLimit: true,
     SwapLimit: f.cgroupVersion === '2',
     CpuCfsPeriod: true,
