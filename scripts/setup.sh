@@ -12,7 +12,7 @@ cd "$repo"
 # the busybox test image; python3/make/g++: better-sqlite3 builds from source
 # when its prebuilt binary cannot be downloaded (only the npm registry is reachable).
 # python3-docker (docker-py 5.0.3) and docker-compose (1.29.2): the client matrix tests (test/integration/client-*.test.ts).
-apt_packages=(runc conmon libseccomp-dev iptables iproute2 busybox-static tini uidmap ca-certificates python3 make g++ openssl curl docker-registry apache2-utils skopeo tmux python3-docker docker-compose)
+apt_packages=(runc conmon libseccomp-dev libssl-dev zlib1g-dev iptables iproute2 busybox-static tini uidmap ca-certificates python3 make g++ openssl curl docker-registry apache2-utils skopeo tmux python3-docker docker-compose)
 
 log=$(mktemp /tmp/berth-setup.XXXXXX)
 trap 'rm -f "$log"' EXIT
