@@ -6,6 +6,7 @@ import { containerRequest, serviceImage } from './container-request.js';
 import type { ComposeProject } from './project-model.js';
 import { imageId, networkExists, projectContainers, volumeExists, type Progress } from './project-resources.js';
 import { serviceOrder } from './service-order.js';
+import { planService } from './service-plan.js';
 
 /** Builds a service's image and tags it `tag`; supplied by the CLI (it owns context packing and build output). */
 export type ImageBuilder = (service: string, build: { context: string; dockerfile?: string }, tag: string) => Promise<void>;
@@ -79,22 +80,19 @@ async function upService(client: BerthClient, project: ComposeProject, name: str
   if (!s) return;
   const cname = containerName(project.name, name);
   const hash = configHash(s);
-  const existing = await projectContainers(client, project.name, { service: name });
-  const current = existing.find((c) => c.Labels?.[LABEL.configHash] === hash);
-  for (const c of existing) {
-    if (c === current) continue;
-    progress(options, cname, 'Recreate');
-    await client.containers.remove(c.Id, { force: true });
-  }
-  if (current) {
-    if (current.State === 'running') progress(options, cname, 'Running');
-    else {
-      await client.containers.start(current.Id);
-      progress(options, cname, 'Started');
-    }
+  const image = await ensureImage(client, project, name, options);
+  const plan = planService(await projectContainers(client, project.name, { service: name }), { hash, imageId: image });
+  if (plan.remove.length > 0) progress(options, cname, 'Recreate');
+  for (const id of plan.remove) await client.containers.remove(id, { force: true });
+  if (plan.action === 'keep') {
+    progress(options, cname, 'Running');
     return;
   }
-  const image = await ensureImage(client, project, name, options);
+  if (plan.action === 'start') {
+    await client.containers.start(plan.id);
+    progress(options, cname, 'Started');
+    return;
+  }
   progress(options, cname, 'Creating');
   const created = await client.containers.create(containerRequest(project, name, s, containerLabels(project, name, hash, image)), { name: cname });
   try {
