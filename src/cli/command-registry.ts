@@ -48,6 +48,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { path: ['logout'], description: 'Log out from a registry', load: async () => (await import('./commands/logout/logout.js')).logoutCommand },
   { path: ['image', 'push'], aliases: [['push']], description: 'Upload an image to a registry', load: async () => (await import('./commands/push/push.js')).pushCommand },
   { path: ['search'], description: 'Search Docker Hub for images', load: async () => (await import('./commands/search/search.js')).searchCommand },
+  { path: ['compose'], description: 'Define and run multi-container applications', load: async () => (await import('./commands/compose/compose.js')).composeCommand },
   ...STORAGE_COMMANDS,
   ...NETWORK_COMMANDS,
 ];

@@ -1,0 +1,220 @@
+import { access, readFile } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import { ComposeError } from './compose-error.js';
+import { interpolateTree, type Environment } from './interpolate.js';
+import { asRecord, asString, asStringList, parseCommand, parseKeyValues, parsePort, parseVolumeMount } from './parse-service-fields.js';
+import type { ComposeProject, NetworkConfig, ServiceConfig, VolumeConfig } from './project-model.js';
+
+export interface LoadOptions {
+  /** `-f` files; empty: compose.yaml, compose.yml, docker-compose.yaml, docker-compose.yml in `cwd`. */
+  files: string[];
+  /** `-p`; otherwise COMPOSE_PROJECT_NAME, the file's `name`, then the project directory's name. */
+  projectName?: string;
+  cwd: string;
+  /** The process environment; it wins over the `.env` file beside the (first) compose file. */
+  env: Environment;
+}
+
+const DEFAULT_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
+const TOP_KEYS = new Set(['version', 'name', 'services', 'networks', 'volumes']);
+const SERVICE_KEYS = new Set([
+  'image', 'build', 'command', 'entrypoint', 'environment', 'ports', 'volumes', 'networks', 'depends_on',
+  'restart', 'labels', 'working_dir', 'user',
+]);
+const NETWORK_KEYS = new Set(['name', 'driver', 'labels']);
+const VOLUME_KEYS = new Set(['name', 'driver', 'labels']);
+
+/** Project names as docker compose v2 normalizes them: lowercase, only [a-z0-9_-], starting with a letter or digit. */
+export function normalizeProjectName(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9_-]/g, '').replace(/^[^a-z0-9]+/, '');
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(() => true, () => false);
+}
+
+async function findFiles(opts: LoadOptions): Promise<string[]> {
+  if (opts.files.length > 0) return opts.files.map((f) => resolve(opts.cwd, f));
+  for (const name of DEFAULT_FILES) {
+    const path = resolve(opts.cwd, name);
+    if (await exists(path)) return [path];
+  }
+  throw new ComposeError('no configuration file provided: not found');
+}
+
+/** Reads, interpolates and normalizes the compose file(s) into a checked project model. */
+export async function loadProject(opts: LoadOptions): Promise<ComposeProject> {
+  const configFiles = await findFiles(opts);
+  const workingDir = dirname(configFiles[0] ?? opts.cwd);
+  const dotenvPath = resolve(workingDir, '.env');
+  const dotenv = (await exists(dotenvPath)) ? parseEnv(await readFile(dotenvPath, 'utf8')) : {};
+  const env: Environment = { ...dotenv, ...opts.env };
+  let merged: Record<string, unknown> = {};
+  for (const file of configFiles) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      throw new ComposeError(`open ${file}: no such file or directory`, { cause: err });
+    }
+    let doc: unknown;
+    try {
+      doc = parseYaml(text);
+    } catch (err) {
+      throw new ComposeError(`yaml: ${file}: ${(err as Error).message}`, { cause: err });
+    }
+    // Multiple -f files: later top-level sections and services replace earlier ones key by key (full merge rules are a later slice).
+    const top = asRecord(interpolateTree(doc, env), file);
+    merged = mergeTop(merged, top);
+  }
+  for (const key of Object.keys(merged)) {
+    if (!TOP_KEYS.has(key)) throw new ComposeError(`unsupported top-level key "${key}" in ${configFiles.join(', ')}`);
+  }
+  const rawName = opts.projectName ?? env['COMPOSE_PROJECT_NAME'] ?? (merged['name'] !== undefined ? asString(merged['name'], 'name') : basename(workingDir));
+  const name = normalizeProjectName(rawName);
+  if (name === '') throw new ComposeError(`project name "${rawName}" must contain a lowercase letter or digit`);
+
+  const networks: Record<string, NetworkConfig> = {};
+  for (const [key, raw] of Object.entries(asRecord(merged['networks'], 'networks'))) networks[key] = parseNetwork(name, key, raw);
+  const volumes: Record<string, VolumeConfig> = {};
+  for (const [key, raw] of Object.entries(asRecord(merged['volumes'], 'volumes'))) volumes[key] = parseVolume(name, key, raw);
+
+  const services: Record<string, ServiceConfig> = {};
+  const rawServices = asRecord(merged['services'], 'services');
+  if (Object.keys(rawServices).length === 0) throw new ComposeError('no service selected: the project defines no services');
+  for (const [svc, raw] of Object.entries(rawServices)) services[svc] = parseService(svc, asRecord(raw, `services.${svc}`), { workingDir, env });
+
+  const usesDefault = Object.values(services).some((s) => 'default' in s.networks);
+  if (usesDefault && !networks['default']) networks['default'] = { name: `${name}_default`, labels: {} };
+  for (const [svc, s] of Object.entries(services)) {
+    for (const net of Object.keys(s.networks)) {
+      if (!networks[net]) throw new ComposeError(`service "${svc}" refers to undefined network ${net}: invalid compose project`);
+    }
+    for (const m of s.volumes) {
+      if (m.type === 'volume' && m.source !== undefined && !volumes[m.source]) {
+        throw new ComposeError(`service "${svc}" refers to undefined volume ${m.source}: invalid compose project`);
+      }
+    }
+    for (const dep of s.depends_on) {
+      if (!services[dep] && !(dep in rawServices)) throw new ComposeError(`service "${svc}" depends on undefined service "${dep}": invalid compose project`);
+    }
+  }
+  return { name, workingDir, configFiles, services, networks, volumes };
+}
+
+function mergeTop(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const prev = out[k];
+    if (['services', 'networks', 'volumes'].includes(k) && prev !== null && typeof prev === 'object' && v !== null && typeof v === 'object') {
+      out[k] = { ...(prev as Record<string, unknown>), ...(v as Record<string, unknown>) };
+    } else out[k] = v;
+  }
+  return out;
+}
+
+function checkKeys(raw: Record<string, unknown>, allowed: Set<string>, where: string): void {
+  for (const key of Object.keys(raw)) {
+    if (!allowed.has(key)) throw new ComposeError(`${where}: unsupported key "${key}" (not implemented by berth compose yet)`);
+  }
+}
+
+function stringMap(v: unknown, where: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(parseKeyValues(v, where))) out[k] = x ?? '';
+  return out;
+}
+
+function parseNetwork(project: string, key: string, raw: unknown): NetworkConfig {
+  const r = asRecord(raw, `networks.${key}`);
+  checkKeys(r, NETWORK_KEYS, `networks.${key}`);
+  return {
+    name: r['name'] !== undefined ? asString(r['name'], `networks.${key}.name`) : `${project}_${key}`,
+    labels: stringMap(r['labels'], `networks.${key}.labels`),
+    ...(r['driver'] !== undefined ? { driver: asString(r['driver'], `networks.${key}.driver`) } : {}),
+  };
+}
+
+function parseVolume(project: string, key: string, raw: unknown): VolumeConfig {
+  const r = asRecord(raw, `volumes.${key}`);
+  checkKeys(r, VOLUME_KEYS, `volumes.${key}`);
+  return {
+    name: r['name'] !== undefined ? asString(r['name'], `volumes.${key}.name`) : `${project}_${key}`,
+    labels: stringMap(r['labels'], `volumes.${key}.labels`),
+    ...(r['driver'] !== undefined ? { driver: asString(r['driver'], `volumes.${key}.driver`) } : {}),
+  };
+}
+
+function parseService(svc: string, r: Record<string, unknown>, ctx: { workingDir: string; env: Environment }): ServiceConfig {
+  const where = `services.${svc}`;
+  checkKeys(r, SERVICE_KEYS, where);
+  if (r['image'] === undefined && r['build'] === undefined) throw new ComposeError(`service "${svc}" has neither an image nor a build context specified: invalid compose project`);
+  const s: ServiceConfig = {
+    environment: parseKeyValues(r['environment'], `${where}.environment`, ctx.env),
+    ports: r['ports'] === undefined ? [] : listOf(r['ports'], `${where}.ports`).map((p, i) => parsePort(p, `${where}.ports[${i}]`)),
+    volumes: r['volumes'] === undefined ? [] : listOf(r['volumes'], `${where}.volumes`).map((v, i) => parseVolumeMount(v, `${where}.volumes[${i}]`, ctx.workingDir, ctx.env['HOME'])),
+    networks: parseServiceNetworks(r['networks'], `${where}.networks`),
+    depends_on: r['depends_on'] === undefined ? [] : parseDependsOn(r['depends_on'], `${where}.depends_on`),
+    labels: stringMap(r['labels'], `${where}.labels`),
+  };
+  if (r['image'] !== undefined) s.image = asString(r['image'], `${where}.image`);
+  if (r['build'] !== undefined) s.build = parseBuild(r['build'], `${where}.build`, ctx.workingDir);
+  if (r['command'] !== undefined && r['command'] !== null) s.command = parseCommand(r['command'], `${where}.command`);
+  if (r['entrypoint'] !== undefined && r['entrypoint'] !== null) s.entrypoint = parseCommand(r['entrypoint'], `${where}.entrypoint`);
+  if (r['restart'] !== undefined) s.restart = parseRestart(asString(r['restart'], `${where}.restart`), where);
+  if (r['working_dir'] !== undefined) s.working_dir = asString(r['working_dir'], `${where}.working_dir`);
+  if (r['user'] !== undefined) s.user = asString(r['user'], `${where}.user`);
+  return s;
+}
+
+function listOf(v: unknown, where: string): unknown[] {
+  if (!Array.isArray(v)) throw new ComposeError(`${where} must be a list`);
+  return v;
+}
+
+function parseBuild(v: unknown, where: string, workingDir: string): { context: string; dockerfile?: string } {
+  if (typeof v === 'string') return { context: resolve(workingDir, v) };
+  const r = asRecord(v, where);
+  checkKeys(r, new Set(['context', 'dockerfile']), where);
+  return {
+    context: resolve(workingDir, r['context'] === undefined ? '.' : asString(r['context'], `${where}.context`)),
+    ...(r['dockerfile'] !== undefined ? { dockerfile: asString(r['dockerfile'], `${where}.dockerfile`) } : {}),
+  };
+}
+
+function parseRestart(v: string, where: string): string {
+  if (/^(no|always|unless-stopped|on-failure(:\d+)?)$/.test(v)) return v;
+  throw new ComposeError(`${where}.restart: invalid restart policy "${v}"`);
+}
+
+function parseServiceNetworks(v: unknown, where: string): Record<string, { aliases: string[] }> {
+  if (v === undefined || v === null) return { default: { aliases: [] } };
+  const out: Record<string, { aliases: string[] }> = {};
+  if (Array.isArray(v)) {
+    for (const [i, n] of v.entries()) out[asString(n, `${where}[${i}]`)] = { aliases: [] };
+    return out;
+  }
+  for (const [key, opts] of Object.entries(asRecord(v, where))) {
+    const o = asRecord(opts, `${where}.${key}`);
+    checkKeys(o, new Set(['aliases']), `${where}.${key}`);
+    out[key] = { aliases: o['aliases'] === undefined ? [] : asStringList(o['aliases'], `${where}.${key}.aliases`) };
+  }
+  return out;
+}
+
+function parseDependsOn(v: unknown, where: string): string[] {
+  if (Array.isArray(v)) return asStringList(v, where);
+  // The long form's conditions are a later slice: only service_started, the short form's meaning, is accepted.
+  const out: string[] = [];
+  for (const [dep, opts] of Object.entries(asRecord(v, where))) {
+    const o = asRecord(opts, `${where}.${dep}`);
+    checkKeys(o, new Set(['condition']), `${where}.${dep}`);
+    if (o['condition'] !== undefined && o['condition'] !== 'service_started') {
+      throw new ComposeError(`${where}.${dep}.condition: "${String(o['condition'])}" is not supported by berth compose yet`);
+    }
+    out.push(dep);
+  }
+  return out;
+}

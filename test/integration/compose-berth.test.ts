@@ -1,0 +1,135 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadBusybox, runCli, startBerthd, type BerthdHarness } from '../helpers/berthd-harness.js';
+
+// `berth compose` on a project in a temp dir whose name gives the project name (lowercased, as docker compose).
+const PROJECT = 'composeberth';
+
+const composeFile = (clientCmd: string): string => `services:
+  web:
+    image: busybox
+    command: ["sh", "-c", "echo hello-\${GREETING} > /www/index.html; echo web-started; exec httpd -f -p 80 -h /www"]
+    volumes: ["data:/www"]
+  client:
+    image: busybox
+    depends_on: [web]
+    command: ${clientCmd}
+volumes:
+  data: {}
+`;
+
+describe('berth compose', () => {
+  let h: BerthdHarness;
+  let top = '';
+  let dir = '';
+  const compose = (args: string[]) => runCli('berth', ['compose', ...args], { env: h.env, cwd: dir, timeoutMs: 120_000 });
+  const docker = (args: string[]) => runCli('docker', args, { env: h.env, timeoutMs: 60_000 });
+  const ids = async (): Promise<Record<string, string>> => {
+    const r = await docker(['ps', '-a', '--filter', `label=com.docker.compose.project=${PROJECT}`, '--format', '{{.Names}} {{.ID}}']);
+    return Object.fromEntries(r.stdout.trim().split('\n').filter((l) => l !== '').map((l) => l.split(' ') as [string, string]));
+  };
+
+  before(async () => {
+    h = await startBerthd('compose-berth');
+    await loadBusybox(h);
+    top = await mkdtemp(join(tmpdir(), 'berth-compose-'));
+    dir = join(top, 'ComposeBerth');
+    await mkdir(dir);
+    await writeFile(join(dir, 'compose.yaml'), composeFile('["sleep", "1000"]'));
+    await writeFile(join(dir, '.env'), 'GREETING=from-dotenv\n');
+  });
+  after(async () => {
+    if (h) await compose(['down', '-v']).catch(() => undefined);
+    await h?.stop();
+    if (top) await rm(top, { recursive: true, force: true });
+  });
+
+  test('up -d creates the network, volume and containers with compose v2 names and labels', async () => {
+    const r = await compose(['up', '-d']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Container composeberth-web-1 {2}Started/);
+    assert.deepEqual(Object.keys(await ids()).sort(), ['composeberth-client-1', 'composeberth-web-1']);
+    const labels = JSON.parse((await docker(['inspect', '--format', '{{json .Config.Labels}}', 'composeberth-web-1'])).stdout) as Record<string, string>;
+    assert.equal(labels['com.docker.compose.project'], PROJECT);
+    assert.equal(labels['com.docker.compose.service'], 'web');
+    assert.equal(labels['com.docker.compose.container-number'], '1');
+    assert.equal(labels['com.docker.compose.oneoff'], 'False');
+    assert.match(labels['com.docker.compose.config-hash'] ?? '', /^[0-9a-f]{64}$/);
+    assert.equal(labels['com.docker.compose.project.working_dir'], dir);
+    assert.equal(labels['com.docker.compose.project.config_files'], join(dir, 'compose.yaml'));
+    const net = JSON.parse((await docker(['network', 'inspect', '--format', '{{json .Labels}}', `${PROJECT}_default`])).stdout) as Record<string, string>;
+    assert.deepEqual(net, { 'com.docker.compose.project': PROJECT, 'com.docker.compose.network': 'default' });
+    const vol = JSON.parse((await docker(['volume', 'inspect', '--format', '{{json .Labels}}', `${PROJECT}_data`])).stdout) as Record<string, string>;
+    assert.deepEqual(vol, { 'com.docker.compose.project': PROJECT, 'com.docker.compose.volume': 'data' });
+  });
+
+  test('services reach each other by service name; .env interpolation and the named volume hold the page', async () => {
+    let out = '';
+    for (let i = 0; i < 20; i++) {
+      const r = await docker(['exec', `${PROJECT}-client-1`, 'wget', '-qO-', 'http://web/']);
+      out = r.stdout;
+      if (r.code === 0) break;
+      await new Promise((res) => setTimeout(res, 250));
+    }
+    assert.equal(out, 'hello-from-dotenv\n');
+    const r = await docker(['run', '--rm', '-v', `${PROJECT}_data:/d`, 'busybox', 'cat', '/d/index.html']);
+    assert.equal(r.stdout, 'hello-from-dotenv\n', r.stderr);
+  });
+
+  test('ps lists the project containers', async () => {
+    const r = await compose(['ps']);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    assert.match(lines[0] ?? '', /^NAME\s+IMAGE\s+COMMAND\s+SERVICE\s+CREATED\s+STATUS\s+PORTS$/);
+    assert.match(lines[1] ?? '', /^composeberth-client-1\s+busybox\s+.*\s+client\s+.*Up /);
+    assert.match(lines[2] ?? '', /^composeberth-web-1\s+busybox\s+.*\s+web\s+.*Up /);
+    assert.equal(lines.length, 3);
+  });
+
+  test('logs SERVICE prints that service with its prefix', async () => {
+    const r = await compose(['logs', 'web']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'web-1  | web-started\n');
+  });
+
+  test('up -d twice keeps unchanged containers', async () => {
+    const before = await ids();
+    const r = await compose(['up', '-d']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(await ids(), before);
+    assert.match(r.stderr, /Container composeberth-web-1 {2}Running/);
+  });
+
+  test('a changed service is recreated, the others are kept', async () => {
+    const before = await ids();
+    await writeFile(join(dir, 'compose.yaml'), composeFile('["sleep", "2000"]'));
+    const r = await compose(['up', '-d']);
+    assert.equal(r.code, 0, r.stderr);
+    const now = await ids();
+    assert.equal(now['composeberth-web-1'], before['composeberth-web-1']);
+    assert.notEqual(now['composeberth-client-1'], before['composeberth-client-1']);
+    assert.ok(now['composeberth-client-1']);
+  });
+
+  test('an unsupported service key is refused by name and nothing is created', async () => {
+    const bad = join(top, 'bad');
+    await mkdir(bad);
+    await writeFile(join(bad, 'compose.yaml'), 'services:\n  x:\n    image: busybox\n    privileged: true\n');
+    const r = await runCli('berth', ['compose', 'up', '-d'], { env: h.env, cwd: bad });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /services\.x: unsupported key "privileged"/);
+    assert.equal((await docker(['ps', '-a', '-q', '--filter', 'label=com.docker.compose.project=bad'])).stdout, '');
+  });
+
+  test('down -v leaves no container, network or volume with the project label', async () => {
+    const r = await compose(['down', '-v']);
+    assert.equal(r.code, 0, r.stderr);
+    const f = `label=com.docker.compose.project=${PROJECT}`;
+    assert.equal((await docker(['ps', '-a', '-q', '--filter', f])).stdout, '');
+    assert.equal((await docker(['network', 'ls', '-q', '--filter', f])).stdout, '');
+    assert.equal((await docker(['volume', 'ls', '-q', '--filter', f])).stdout, '');
+  });
+});
