@@ -1,3 +1,4 @@
+import { builtInRotationWarning } from '../logging/log-options.js';
 import { removeCgroupParent } from '../engine/containers/cgroup-parent.js';
 import { accessSync, constants as fsConstants, readFileSync, statSync } from 'node:fs';
 import { chmod, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -151,6 +152,8 @@ async function main(): Promise<void> {
   await restartContainersAtBoot(sup, allContainers(ctx.db));
 
   const warnings: string[] = [];
+  const rotationWarning = builtInRotationWarning(config.logDriver, config.logOpts);
+  if (rotationWarning) warnings.push(rotationWarning);
   const router = new Router();
   registerSystemRoutes(router, { ctx, facts: await gatherHostFacts(ctx), daemonId: await daemonId(config), warnings });
   registerContainerRoutes(router, sup);

@@ -69,7 +69,21 @@ function parseBool(v: string, prefix = ''): boolean {
   throw initFailed(`${prefix}strconv.ParseBool: parsing ${JSON.stringify(v)}: invalid syntax`);
 }
 
-/** dockerd jsonfilelog.New's value checks and texts. */
+/**
+ * Berth's built-in limit for json-file logs configured with neither max-size
+ * nor max-file (by the container or the daemon's log-opts): 20 MB × 5 files,
+ * at most 100 MB per container. dockerd keeps such logs unbounded (moby#27957);
+ * inspect still shows the container's own LogConfig ({"Type":"json-file","Config":{}}).
+ */
+export const BUILT_IN_JSON_FILE_ROTATION = { maxSize: 20 * 1024 * 1024, maxFile: 5 } as const;
+
+/** The `docker info` warning that says so, while the daemon's defaults leave it in force. */
+export function builtInRotationWarning(logDriver: string, logOpts: Readonly<Record<string, string>>): string | undefined {
+  if (logDriver !== 'json-file' || logOpts['max-size'] !== undefined || logOpts['max-file'] !== undefined) return undefined;
+  return 'WARNING: json-file logs are rotated at 20 MB × 5 files (100 MB per container) by default; set max-size/max-file in log-opts to change it';
+}
+
+/** dockerd jsonfilelog.New's value checks and texts, then Berth's built-in rotation when nothing bounds the log. */
 export function jsonFileLimits(config: Readonly<Record<string, string>>): FileLogLimits {
   let maxSize = -1;
   const size = config['max-size'];
@@ -89,6 +103,7 @@ export function jsonFileLimits(config: Readonly<Record<string, string>>): FileLo
     compress = parseBool(config['compress']);
     if (compress && (maxFile === 1 || maxSize === -1)) throw initFailed('compress cannot be true when max-file is less than 2 or max-size is not set');
   }
+  if (size === undefined && config['max-file'] === undefined) return { ...BUILT_IN_JSON_FILE_ROTATION, compress: false };
   return { maxSize, maxFile, compress };
 }
 

@@ -47,17 +47,17 @@ describe('fields the API field ledger refuses get an error before anything is cr
     assert.equal(await hostState(h), beforeState);
   });
 
-  test('a refused field nested in Mounts[] (BindOptions.NonRecursive) is a 400 and creates nothing', async () => {
+  test('a refused field nested in Mounts[] (BindOptions.ReadOnlyForceRecursive) is a 400 and creates nothing', async () => {
     const beforeState = await hostState(h);
-    const body = { Image: 'busybox', Cmd: ['true'], HostConfig: { Mounts: [{ Type: 'bind', Source: '/tmp', Target: '/x', BindOptions: { NonRecursive: true } }] } };
+    const body = { Image: 'busybox', Cmd: ['true'], HostConfig: { Mounts: [{ Type: 'bind', Source: '/tmp', Target: '/x', BindOptions: { ReadOnlyForceRecursive: true } }] } };
     const r = await api(h, 'POST', '/containers/create?name=nonrecursive', body);
     assert.equal(r.status, 400);
-    assert.match(messageOf(r), /NonRecursive is not supported/);
+    assert.match(messageOf(r), /ReadOnlyForceRecursive is not supported/);
     assert.equal(await hostState(h), beforeState);
   });
 
   test('zero values of refused fields, as the docker CLI sends them, are accepted', async () => {
-    const body = { Image: 'busybox', Cmd: ['true'], HostConfig: { DeviceRequests: null, Mounts: [{ Type: 'bind', Source: '/tmp', Target: '/x', BindOptions: { NonRecursive: false } }] } };
+    const body = { Image: 'busybox', Cmd: ['true'], HostConfig: { DeviceRequests: null, Mounts: [{ Type: 'bind', Source: '/tmp', Target: '/x', BindOptions: { ReadOnlyForceRecursive: false } }] } };
     const r = await api(h, 'POST', '/containers/create?name=zeroes', body);
     assert.equal(r.status, 201, r.body);
     assert.equal((await api(h, 'DELETE', '/containers/zeroes')).status, 204);

@@ -167,6 +167,19 @@ describe('json-file, local and none log drivers as dockerd', () => {
     assert.deepEqual(big, lines.slice(5), '--tail reaching into the rotated file');
   });
 
+  test('without max-size/max-file the log is still bounded: 20 MB × 5 files built in, inspect shows Docker\'s {"Type":"json-file","Config":{}}, info warns', async () => {
+    // 24 MiB in 1 KiB lines: the built-in 20 MiB limit rotates once (dockerd would keep one unbounded file).
+    const id = await run(['--name', 'lj-default', 'busybox', 'sh', '-c', "head -c 25165824 /dev/zero | tr '\\0' a | fold -w 1023"]);
+    const dir = `${h.dataRoot}/containers/${id}`;
+    const names = (await readdir(dir)).filter((n) => n.includes('-json.log')).sort();
+    assert.deepEqual(names, [`${id}-json.log`, `${id}-json.log.1`]);
+    assert.ok((await stat(`${dir}/${id}-json.log.1`)).size >= 20 * 1024 * 1024);
+    assert.equal((await docker(['inspect', '-f', '{{json .HostConfig.LogConfig}}', id])).stdout.trim(), '{"Type":"json-file","Config":{}}');
+    const info = await docker(['info']);
+    assert.match(info.stderr, /WARNING: json-file logs are rotated at 20 MB × 5 files \(100 MB per container\) by default/);
+    await docker(['rm', id]);
+  });
+
   test('compress=true gzips rotated files (.N.gz with dockerd\'s lastTime header) and logs reads through them', async () => {
     const id = await run(['--name', 'lj-gzip', '--log-opt', 'max-size=100k', '--log-opt', 'max-file=3', '--log-opt', 'compress=true', 'busybox', 'sh', '-c',
       `i=0; while [ $i -lt 10000 ]; do echo "line $i ${LINE}"; i=$((i+1)); done`]);

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromHumanSize } from '../../src/logging/human-size.js';
-import { jsonFileLimits, localLimits, validateLogOptionKeys } from '../../src/logging/log-options.js';
+import { builtInRotationWarning, jsonFileLimits, localLimits, validateLogOptionKeys } from '../../src/logging/log-options.js';
 import { goJsonString, jsonFileAttrs } from '../../src/logging/log-attrs.js';
 import { expandLogTag } from '../../src/logging/log-tag.js';
 import { parseJsonRecord, parseRfc3339Nano } from '../../src/logging/log-record.js';
@@ -30,7 +30,14 @@ describe('log option values (dockerd 20.10 texts, measured with dockerd)', () =>
     return '';
   };
   test('json-file', () => {
-    assert.deepEqual(jsonFileLimits({}), { maxSize: -1, maxFile: 1, compress: false });
+    // Berth's built-in bound where nothing else bounds the log (issue 15: rotation on by default); dockerd's would be unbounded.
+    assert.deepEqual(jsonFileLimits({}), { maxSize: 20 * 1024 * 1024, maxFile: 5, compress: false });
+    assert.deepEqual(jsonFileLimits({ labels: 'a' }), { maxSize: 20 * 1024 * 1024, maxFile: 5, compress: false });
+    assert.deepEqual(jsonFileLimits({ 'max-size': '1m' }), { maxSize: 1e6, maxFile: 1, compress: false });
+    assert.deepEqual(jsonFileLimits({ 'max-file': '3' }), { maxSize: -1, maxFile: 3, compress: false });
+    assert.equal(builtInRotationWarning('json-file', {})?.startsWith('WARNING: json-file logs are rotated at 20 MB × 5 files'), true);
+    assert.equal(builtInRotationWarning('json-file', { 'max-size': '10m' }), undefined);
+    assert.equal(builtInRotationWarning('local', {}), undefined);
     assert.deepEqual(jsonFileLimits({ 'max-size': '1m', 'max-file': '2', compress: 'true' }), { maxSize: 1e6, maxFile: 2, compress: true });
     assert.equal(err(() => jsonFileLimits({ 'max-size': 'abc' })), "failed to initialize logging driver: invalid size: 'abc'");
     assert.equal(err(() => jsonFileLimits({ 'max-size': '0' })), 'failed to initialize logging driver: max-size must be a positive number');
