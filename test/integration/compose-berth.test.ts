@@ -124,6 +124,23 @@ describe('berth compose', () => {
     assert.equal((await docker(['ps', '-a', '-q', '--filter', 'label=com.docker.compose.project=bad'])).stdout, '');
   });
 
+  test('a build: service is built from its context and runs; down removes it', async () => {
+    const proj = join(top, 'built');
+    await mkdir(join(proj, 'app'), { recursive: true });
+    await writeFile(join(proj, 'app', 'Dockerfile'), 'FROM busybox\nRUN echo built-by-compose > /stamp\nCMD ["cat", "/stamp"]\n');
+    await writeFile(join(proj, 'compose.yaml'), 'services:\n  app:\n    build:\n      context: ./app\n');
+    const run = (args: string[]) => runCli('berth', ['compose', ...args], { env: h.env, cwd: proj, timeoutMs: 180_000 });
+    const up = await run(['up', '-d']);
+    assert.equal(up.code, 0, up.stderr + up.stdout);
+    const id = (await docker(['ps', '-a', '-q', '--filter', 'label=com.docker.compose.project=built', '--filter', 'label=com.docker.compose.service=app'])).stdout.trim();
+    assert.match(id, /^[0-9a-f]{12}$/);
+    assert.equal((await docker(['wait', id])).stdout.trim(), '0');
+    assert.equal((await docker(['logs', id])).stdout, 'built-by-compose\n');
+    const down = await run(['down']);
+    assert.equal(down.code, 0, down.stderr);
+    assert.equal((await docker(['ps', '-a', '-q', '--filter', 'label=com.docker.compose.project=built'])).stdout, '');
+  });
+
   test('down -v leaves no container, network or volume with the project label', async () => {
     const r = await compose(['down', '-v']);
     assert.equal(r.code, 0, r.stderr);
