@@ -1,8 +1,6 @@
-import { join } from 'node:path';
 import { extraAttributes } from './log-attrs.js';
-import { startFileCapture } from './log-capture.js';
+import { dualLoggingFiles, startDualLoggingCapture } from './dual-logging.js';
 import type { CaptureTarget, LogCapture, LogDriver, LogFiles } from './log-driver.js';
-import { cacheLimits, ringBytes } from './log-options.js';
 import { expandLogTag } from './log-tag.js';
 import { parseFluentdOptions } from './fluentd-options.js';
 
@@ -21,21 +19,10 @@ export const fluentdDriver: LogDriver = {
     fields.set('container_id', info.id);
     // dockerd: the name with its leading "/".
     fields.set('container_name', info.name.startsWith('/') ? info.name : `/${info.name}`);
-    const cache = cachePath(target.containerDir, config);
-    return startFileCapture({
-      runDir: target.runDir,
-      nonBlocking: ringBytes(config),
-      ...(cache !== undefined ? { path: cache } : {}),
-      limits: cacheLimits(config),
-      fluentd: { ...f, tag: expandLogTag(config['tag'] ?? '{{.ID}}', info), fields: [...fields].map(([k, v]) => `${k}=${v}`) },
-    });
+    return startDualLoggingCapture(target, config, { fluentd: { ...f, tag: expandLogTag(config['tag'] ?? '{{.ID}}', info), fields: [...fields].map(([k, v]) => `${k}=${v}`) } });
   },
   files(containerDir: string, _id: string, config: Readonly<Record<string, string>>): LogFiles | undefined {
-    const path = cachePath(containerDir, config);
-    return path === undefined ? undefined : { path };
+    return dualLoggingFiles(containerDir, config);
   },
 };
 
-function cachePath(containerDir: string, config: Readonly<Record<string, string>>): string | undefined {
-  return config['cache-disabled'] === 'true' ? undefined : join(containerDir, 'container-cached.log');
-}

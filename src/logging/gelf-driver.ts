@@ -1,9 +1,7 @@
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { extraAttributes, goJsonFields } from './log-attrs.js';
-import { startFileCapture } from './log-capture.js';
+import { dualLoggingFiles, startDualLoggingCapture } from './dual-logging.js';
 import type { CaptureTarget, LogCapture, LogDriver, LogFiles } from './log-driver.js';
-import { cacheLimits, ringBytes } from './log-options.js';
 import { expandLogTag } from './log-tag.js';
 import { parseGelfOptions } from './gelf-options.js';
 
@@ -31,21 +29,10 @@ export const gelfDriver: LogDriver = {
     })) {
       extra.set(k, v);
     }
-    const cache = cachePath(target.containerDir, config);
-    return startFileCapture({
-      runDir: target.runDir,
-      nonBlocking: ringBytes(config),
-      ...(cache !== undefined ? { path: cache } : {}),
-      limits: cacheLimits(config),
-      gelf: { ...g, hostname: hostname(), extra: goJsonFields(extra) },
-    });
+    return startDualLoggingCapture(target, config, { gelf: { ...g, hostname: hostname(), extra: goJsonFields(extra) } });
   },
   files(containerDir: string, _id: string, config: Readonly<Record<string, string>>): LogFiles | undefined {
-    const path = cachePath(containerDir, config);
-    return path === undefined ? undefined : { path };
+    return dualLoggingFiles(containerDir, config);
   },
 };
 
-function cachePath(containerDir: string, config: Readonly<Record<string, string>>): string | undefined {
-  return config['cache-disabled'] === 'true' ? undefined : join(containerDir, 'container-cached.log');
-}

@@ -1,10 +1,8 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { invalidArgument } from '../errors/engine-error.js';
-import { join } from 'node:path';
-import { startFileCapture } from './log-capture.js';
+import { dualLoggingFiles, startDualLoggingCapture } from './dual-logging.js';
 import type { CaptureTarget, LogCapture, LogDriver, LogFiles } from './log-driver.js';
-import { cacheLimits, ringBytes } from './log-options.js';
 import { expandLogTag } from './log-tag.js';
 import { parseSyslogOptions } from './syslog-options.js';
 
@@ -27,21 +25,10 @@ export const syslogDriver: LogDriver = {
     if (sys.tls?.cert !== undefined && !existsSync(sys.tls.cert)) throw tlsFail('could not load X509 key pair', sys.tls.cert);
     if (sys.tls?.key !== undefined && !existsSync(sys.tls.key)) throw tlsFail('could not load X509 key pair', sys.tls.key);
     const tag = expandLogTag(config['tag'] ?? '{{.ID}}', target.info);
-    const cache = cachePath(target.containerDir, config);
-    return startFileCapture({
-      runDir: target.runDir,
-      nonBlocking: ringBytes(config),
-      ...(cache !== undefined ? { path: cache } : {}),
-      limits: cacheLimits(config),
-      syslog: { address: sys.address, format: sys.format, facility: sys.facility, tag, hostname: hostname(), ...(sys.tls ? { tls: sys.tls } : {}) },
-    });
+    return startDualLoggingCapture(target, config, { syslog: { address: sys.address, format: sys.format, facility: sys.facility, tag, hostname: hostname(), ...(sys.tls ? { tls: sys.tls } : {}) } });
   },
   files(containerDir: string, _id: string, config: Readonly<Record<string, string>>): LogFiles | undefined {
-    const path = cachePath(containerDir, config);
-    return path === undefined ? undefined : { path };
+    return dualLoggingFiles(containerDir, config);
   },
 };
 
-function cachePath(containerDir: string, config: Readonly<Record<string, string>>): string | undefined {
-  return config['cache-disabled'] === 'true' ? undefined : join(containerDir, 'container-cached.log');
-}
