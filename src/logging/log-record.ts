@@ -1,3 +1,4 @@
+import { parseRfc3339Nano } from '../lib/rfc3339-nano.js';
 /**
  * One json-file record as dockerd writes it
  * (`{"log":"…","stream":"stdout","attrs":{…},"time":"RFC3339Nano"}`) and as
@@ -14,16 +15,6 @@ export interface LogRecord {
   readonly attrs?: Readonly<Record<string, string>>;
 }
 
-const timeRe = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;
-
-/** RFC 3339 with up to 9 fractional digits → ns since epoch; undefined if malformed. */
-export function parseRfc3339Nano(time: string): bigint | undefined {
-  const m = timeRe.exec(time);
-  if (!m) return undefined;
-  const ms = Date.parse(`${m[1]}${m[3]}`);
-  if (Number.isNaN(ms)) return undefined;
-  return BigInt(ms) * 1_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'));
-}
 
 /** Parses one line of a json-file log (without its "\n"); undefined when it is not a record. */
 export function parseJsonRecord(line: string): LogRecord | undefined {

@@ -1,3 +1,4 @@
+import { parseRfc3339Nano } from '../lib/rfc3339-nano.js';
 /**
  * conmon's k8s-file log format, one record per line:
  *   `2026-11-29T08:14:25.032680022+00:00 stdout F hello`
@@ -18,17 +19,6 @@ export interface LogLine {
   readonly text: string;
 }
 
-const timeRe = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;
-
-/** RFC 3339 (optionally with up to 9 fractional digits) → ns since epoch; undefined if malformed. */
-export function parseRfc3339Nano(time: string): bigint | undefined {
-  const m = timeRe.exec(time);
-  if (!m) return undefined;
-  const ms = Date.parse(`${m[1]}${m[3]}`);
-  if (Number.isNaN(ms)) return undefined;
-  const frac = BigInt((m[2] ?? '').padEnd(9, '0'));
-  return BigInt(ms) * 1_000_000n + frac;
-}
 
 /** ns since epoch → `YYYY-MM-DDTHH:MM:SS.nnnnnnnnn+00:00`, the form conmon writes (UTC). */
 export function formatRfc3339Nano(timeNs: bigint): string {

@@ -4,7 +4,8 @@ import { fromHumanSize } from '../../src/logging/human-size.js';
 import { builtInRotationWarning, jsonFileLimits, localLimits, validateLogOptionKeys } from '../../src/logging/log-options.js';
 import { goJsonString, jsonFileAttrs } from '../../src/logging/log-attrs.js';
 import { expandLogTag } from '../../src/logging/log-tag.js';
-import { parseJsonRecord, parseRfc3339Nano } from '../../src/logging/log-record.js';
+import { parseJsonRecord } from '../../src/logging/log-record.js';
+import { parseRfc3339Nano } from '../../src/lib/rfc3339-nano.js';
 
 describe('go-units FromHumanSize as dockerd parses max-size', () => {
   test('decimal units, optional i/b suffix, fractions truncated', () => {
