@@ -69,6 +69,21 @@ describe('inspect matches dockerd for plain creates', () => {
     }
   });
 
+  test('HostConfig prints in dockerd\'s field order (docker inspect output reads the same)', async () => {
+    const r = await api(h, 'GET', '/v1.41/containers/fid-raw/json');
+    const keys = Object.keys((JSON.parse(r.body) as { HostConfig: Record<string, unknown> }).HostConfig);
+    // dockerd 20.10.24's order for the same container, as far as these fields go
+    const dockerd = ['Binds', 'ContainerIDFile', 'LogConfig', 'NetworkMode', 'PortBindings', 'RestartPolicy', 'AutoRemove', 'VolumeDriver', 'VolumesFrom', 'CapAdd', 'CapDrop',
+      'CgroupnsMode', 'Dns', 'DnsOptions', 'DnsSearch', 'ExtraHosts', 'GroupAdd', 'IpcMode', 'Cgroup', 'Links', 'OomScoreAdj', 'PidMode', 'Privileged', 'PublishAllPorts',
+      'ReadonlyRootfs', 'SecurityOpt', 'UTSMode', 'UsernsMode', 'ShmSize', 'Runtime', 'ConsoleSize', 'Isolation', 'CpuShares', 'Memory', 'NanoCpus', 'CgroupParent',
+      'BlkioWeight', 'BlkioWeightDevice', 'BlkioDeviceReadBps', 'BlkioDeviceWriteBps', 'BlkioDeviceReadIOps', 'BlkioDeviceWriteIOps', 'CpuPeriod', 'CpuQuota',
+      'CpuRealtimePeriod', 'CpuRealtimeRuntime', 'CpusetCpus', 'CpusetMems', 'Devices', 'DeviceCgroupRules', 'DeviceRequests', 'KernelMemory', 'KernelMemoryTCP',
+      'MemoryReservation', 'MemorySwap', 'MemorySwappiness', 'OomKillDisable', 'PidsLimit', 'Ulimits', 'CpuCount', 'CpuPercent', 'IOMaximumIOps', 'IOMaximumBandwidth',
+      'MaskedPaths', 'ReadonlyPaths'];
+    const common = keys.filter((k) => dockerd.includes(k));
+    assert.deepEqual(common, dockerd.filter((k) => common.includes(k)));
+  });
+
   test('the CLI\'s empty lists stay empty, its -1 swappiness and pids limit become null', async () => {
     const hc = (await createCli('fid-cli', ['--pids-limit', '-1', '--memory-swappiness', '-1', 'busybox'])).HostConfig;
     assert.deepEqual(hc['Dns'], []);

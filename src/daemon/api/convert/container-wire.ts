@@ -32,6 +32,28 @@ function networkSettings(c: ContainerRecord): Record<string, unknown> {
   };
 }
 
+/**
+ * moby's container.HostConfig field order (the Go struct, with Resources embedded after Isolation),
+ * so `docker inspect` prints HostConfig as dockerd does; fields it does not list keep their order at the end.
+ */
+const HOST_CONFIG_ORDER = [
+  'Binds', 'ContainerIDFile', 'LogConfig', 'NetworkMode', 'PortBindings', 'RestartPolicy', 'AutoRemove', 'VolumeDriver', 'VolumesFrom',
+  'CapAdd', 'CapDrop', 'CgroupnsMode', 'Dns', 'DnsOptions', 'DnsSearch', 'ExtraHosts', 'GroupAdd', 'IpcMode',
+  'Cgroup', 'Links', 'OomScoreAdj', 'PidMode', 'Privileged', 'PublishAllPorts', 'ReadonlyRootfs', 'SecurityOpt', 'StorageOpt', 'Tmpfs',
+  'UTSMode', 'UsernsMode', 'ShmSize', 'Sysctls', 'Runtime', 'ConsoleSize', 'Annotations', 'Isolation', 'CpuShares', 'Memory', 'NanoCpus', 'CgroupParent', 'BlkioWeight',
+  'BlkioWeightDevice', 'BlkioDeviceReadBps', 'BlkioDeviceWriteBps', 'BlkioDeviceReadIOps', 'BlkioDeviceWriteIOps', 'CpuPeriod', 'CpuQuota',
+  'CpuRealtimePeriod', 'CpuRealtimeRuntime', 'CpusetCpus', 'CpusetMems', 'Devices', 'DeviceCgroupRules', 'DeviceRequests', 'KernelMemory',
+  'KernelMemoryTCP', 'MemoryReservation', 'MemorySwap', 'MemorySwappiness', 'OomKillDisable', 'PidsLimit', 'Ulimits', 'CpuCount', 'CpuPercent',
+  'IOMaximumIOps', 'IOMaximumBandwidth', 'Mounts', 'MaskedPaths', 'ReadonlyPaths', 'Init',
+];
+const HOST_CONFIG_RANK = new Map(HOST_CONFIG_ORDER.map((k, i) => [k, i]));
+
+function hostConfigInGoOrder(hostConfig: object): Record<string, unknown> {
+  const rank = (k: string): number => HOST_CONFIG_RANK.get(k) ?? HOST_CONFIG_ORDER.length;
+  // Array.prototype.sort is stable: unlisted fields keep their order.
+  return Object.fromEntries(Object.entries(hostConfig).sort(([a], [b]) => rank(a) - rank(b)));
+}
+
 /** GET /containers/{id}/json in Docker v28's shape; `execIds`: the container's live exec sessions. */
 export function containerInspectWire(c: ContainerRecord, execIds: string[] | null = null): Record<string, unknown> {
   const { path, args } = command(c);
@@ -56,7 +78,7 @@ export function containerInspectWire(c: ContainerRecord, execIds: string[] | nul
     ProcessLabel: '',
     AppArmorProfile: '',
     ExecIDs: execIds,
-    HostConfig: { ...c.hostConfig },
+    HostConfig: hostConfigInGoOrder(c.hostConfig),
     GraphDriver: {
       Data: {
         LowerDir: lower.join(':'),
