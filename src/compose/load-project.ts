@@ -21,7 +21,7 @@ const DEFAULT_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'do
 const TOP_KEYS = new Set(['version', 'name', 'services', 'networks', 'volumes']);
 const SERVICE_KEYS = new Set([
   'image', 'build', 'command', 'entrypoint', 'environment', 'ports', 'volumes', 'networks', 'depends_on',
-  'restart', 'labels', 'working_dir', 'user',
+  'restart', 'labels', 'working_dir', 'user', 'container_name', 'env_file',
 ]);
 const NETWORK_KEYS = new Set(['name', 'driver', 'labels']);
 const VOLUME_KEYS = new Set(['name', 'driver', 'labels']);
@@ -84,7 +84,16 @@ export async function loadProject(opts: LoadOptions): Promise<ComposeProject> {
   const services: Record<string, ServiceConfig> = {};
   const rawServices = asRecord(merged['services'], 'services');
   if (Object.keys(rawServices).length === 0) throw new ComposeError('no service selected: the project defines no services');
-  for (const [svc, raw] of Object.entries(rawServices)) services[svc] = parseService(svc, asRecord(raw, `services.${svc}`), { workingDir, env });
+  const envFiles: Record<string, Record<string, string>> = {};
+  for (const [svc, raw] of Object.entries(rawServices)) {
+    for (const file of envFilesOf(asRecord(raw, `services.${svc}`)['env_file'], `services.${svc}.env_file`, workingDir)) {
+      if (envFiles[file]) continue;
+      const text = await readFile(file, 'utf8').catch(() => undefined);
+      if (text === undefined) throw new ComposeError(`env file ${file} not found: stat ${file}: no such file or directory`);
+      envFiles[file] = parseEnv(text) as Record<string, string>;
+    }
+  }
+  for (const [svc, raw] of Object.entries(rawServices)) services[svc] = parseService(svc, asRecord(raw, `services.${svc}`), { workingDir, env, envFiles });
 
   const usesDefault = Object.values(services).some((s) => 'default' in s.networks);
   if (usesDefault && !networks['default']) networks['default'] = { name: `${name}_default`, labels: {} };
@@ -147,12 +156,15 @@ function parseVolume(project: string, key: string, raw: unknown): VolumeConfig {
   };
 }
 
-function parseService(svc: string, r: Record<string, unknown>, ctx: { workingDir: string; env: Environment }): ServiceConfig {
+function parseService(svc: string, r: Record<string, unknown>, ctx: { workingDir: string; env: Environment; envFiles: Readonly<Record<string, Record<string, string>>> }): ServiceConfig {
   const where = `services.${svc}`;
   checkKeys(r, SERVICE_KEYS, where);
+  // env_file: files relative to the project directory, in order; `environment` wins over them (Compose Specification).
+  const fromFiles: Record<string, string> = {};
+  for (const file of envFilesOf(r['env_file'], `${where}.env_file`, ctx.workingDir)) Object.assign(fromFiles, ctx.envFiles[file]);
   if (r['image'] === undefined && r['build'] === undefined) throw new ComposeError(`service "${svc}" has neither an image nor a build context specified: invalid compose project`);
   const s: ServiceConfig = {
-    environment: parseKeyValues(r['environment'], `${where}.environment`, ctx.env),
+    environment: { ...fromFiles, ...parseKeyValues(r['environment'], `${where}.environment`, ctx.env) },
     ports: r['ports'] === undefined ? [] : listOf(r['ports'], `${where}.ports`).map((p, i) => parsePort(p, `${where}.ports[${i}]`)),
     volumes: r['volumes'] === undefined ? [] : listOf(r['volumes'], `${where}.volumes`).map((v, i) => parseVolumeMount(v, `${where}.volumes[${i}]`, ctx.workingDir, ctx.env['HOME'])),
     networks: parseServiceNetworks(r['networks'], `${where}.networks`),
@@ -166,7 +178,15 @@ function parseService(svc: string, r: Record<string, unknown>, ctx: { workingDir
   if (r['restart'] !== undefined) s.restart = parseRestart(asString(r['restart'], `${where}.restart`), where);
   if (r['working_dir'] !== undefined) s.working_dir = asString(r['working_dir'], `${where}.working_dir`);
   if (r['user'] !== undefined) s.user = asString(r['user'], `${where}.user`);
+  if (r['container_name'] !== undefined) s.container_name = asString(r['container_name'], `${where}.container_name`);
   return s;
+}
+
+/** `env_file` as a string or a list, resolved against the project directory. */
+export function envFilesOf(v: unknown, where: string, workingDir: string): string[] {
+  if (v === undefined || v === null) return [];
+  const list = typeof v === 'string' ? [v] : listOf(v, where).map((f, i) => asString(f, `${where}[${i}]`));
+  return list.map((f) => resolve(workingDir, f));
 }
 
 function listOf(v: unknown, where: string): unknown[] {

@@ -29,6 +29,8 @@ export interface ServiceConfig {
   labels: Record<string, string>;
   working_dir?: string;
   user?: string;
+  /** `container_name`: the container's name instead of `<project>-<service>-1`. */
+  container_name?: string;
 }
 
 export interface PortMapping {

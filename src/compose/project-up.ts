@@ -78,7 +78,7 @@ function splitRef(ref: string): [string, string | undefined] {
 async function upService(client: BerthClient, project: ComposeProject, name: string, options: UpOptions): Promise<void> {
   const s = project.services[name];
   if (!s) return;
-  const cname = containerName(project.name, name);
+  const cname = s.container_name ?? containerName(project.name, name);
   const hash = configHash(s);
   const image = await ensureImage(client, project, name, options);
   const plan = planService(await projectContainers(client, project.name, { service: name }), { hash, imageId: image });

@@ -141,6 +141,22 @@ describe('berth compose', () => {
     assert.equal((await docker(['ps', '-a', '-q', '--filter', 'label=com.docker.compose.project=built'])).stdout, '');
   });
 
+  test('container_name names the container; env_file feeds its environment; down removes it', async () => {
+    const proj = join(top, 'named');
+    await mkdir(proj, { recursive: true });
+    await writeFile(join(proj, 'app.env'), 'FROM_FILE=yes\nBOTH=file\n');
+    await writeFile(join(proj, 'compose.yaml'), 'services:\n  app:\n    image: busybox\n    container_name: named-by-compose\n    env_file: app.env\n    environment:\n      BOTH: environment\n    command: ["sleep", "300"]\n');
+    const run = (args: string[]) => runCli('berth', ['compose', ...args], { env: h.env, cwd: proj, timeoutMs: 120_000 });
+    const up = await run(['up', '-d']);
+    assert.equal(up.code, 0, up.stderr + up.stdout);
+    const env = (await docker(['inspect', '-f', '{{json .Config.Env}}', 'named-by-compose'])).stdout;
+    assert.match(env, /"FROM_FILE=yes"/);
+    assert.match(env, /"BOTH=environment"/);
+    const down = await run(['down']);
+    assert.equal(down.code, 0, down.stderr);
+    assert.equal((await docker(['ps', '-a', '-q', '--filter', 'name=named-by-compose'])).stdout, '');
+  });
+
   test('down -v leaves no container, network or volume with the project label', async () => {
     const r = await compose(['down', '-v']);
     assert.equal(r.code, 0, r.stderr);

@@ -111,3 +111,15 @@ void test('depends_on orders services and a cycle is an error', async () => {
     y: { environment: {}, ports: [], volumes: [], networks: {}, depends_on: ['x'], labels: {} },
   } }), /dependency cycle detected: x -> y -> x/);
 });
+
+void test('env_file: files in order, environment wins; a missing file is an error; container_name is kept', async () => {
+  const dir = await project('envfiles', 'services:\n  a:\n    image: busybox\n    container_name: my-a\n    env_file: [one.env, two.env]\n    environment:\n      C: from-environment\n', {
+    'one.env': 'A=1\nB=from-one\nC=from-one\n',
+    'two.env': 'B=from-two\n',
+  });
+  const p = await loadProject({ files: [], cwd: dir, env: {} });
+  assert.deepEqual(p.services['a']?.environment, { A: '1', B: 'from-two', C: 'from-environment' });
+  assert.equal(p.services['a']?.container_name, 'my-a');
+  const missing = await project('envmissing', 'services:\n  a:\n    image: busybox\n    env_file: nope.env\n');
+  await assert.rejects(loadProject({ files: [], cwd: missing, env: {} }), /env file .*nope\.env not found/);
+});
