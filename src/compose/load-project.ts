@@ -15,6 +15,8 @@ export interface LoadOptions {
   cwd: string;
   /** The process environment; it wins over the `.env` file beside the (first) compose file. */
   env: Environment;
+  /** `--env-file`: these files (relative to `cwd`, in order) instead of the `.env` beside the compose file. */
+  envFiles?: string[];
 }
 
 const DEFAULT_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
@@ -48,8 +50,17 @@ async function findFiles(opts: LoadOptions): Promise<string[]> {
 export async function loadProject(opts: LoadOptions): Promise<ComposeProject> {
   const configFiles = await findFiles(opts);
   const workingDir = dirname(configFiles[0] ?? opts.cwd);
-  const dotenvPath = resolve(workingDir, '.env');
-  const dotenv = (await exists(dotenvPath)) ? parseEnv(await readFile(dotenvPath, 'utf8')) : {};
+  let dotenv: Record<string, string | undefined> = {};
+  if (opts.envFiles && opts.envFiles.length > 0) {
+    for (const f of opts.envFiles.map((x) => resolve(opts.cwd, x))) {
+      const text = await readFile(f, 'utf8').catch(() => undefined);
+      if (text === undefined) throw new ComposeError(`couldn't find env file: ${f}`);
+      dotenv = { ...dotenv, ...parseEnv(text) };
+    }
+  } else {
+    const dotenvPath = resolve(workingDir, '.env');
+    if (await exists(dotenvPath)) dotenv = parseEnv(await readFile(dotenvPath, 'utf8'));
+  }
   const env: Environment = { ...dotenv, ...opts.env };
   let merged: Record<string, unknown> = {};
   for (const file of configFiles) {

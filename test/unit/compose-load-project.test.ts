@@ -123,3 +123,10 @@ void test('env_file: files in order, environment wins; a missing file is an erro
   const missing = await project('envmissing', 'services:\n  a:\n    image: busybox\n    env_file: nope.env\n');
   await assert.rejects(loadProject({ files: [], cwd: missing, env: {} }), /env file .*nope\.env not found/);
 });
+
+void test('--env-file replaces the .env beside the file for interpolation; a missing one is an error', async () => {
+  const dir = await project('envflag', 'services:\n  a:\n    image: busybox:${TAG}\n', { '.env': 'TAG=from-dotenv\n', 'other.env': 'TAG=from-flag\n' });
+  assert.equal((await loadProject({ files: [], cwd: dir, env: {} })).services['a']?.image, 'busybox:from-dotenv');
+  assert.equal((await loadProject({ files: [], cwd: dir, env: {}, envFiles: ['other.env'] })).services['a']?.image, 'busybox:from-flag');
+  await assert.rejects(loadProject({ files: [], cwd: dir, env: {}, envFiles: ['nope.env'] }), /couldn't find env file: .*nope\.env/);
+});

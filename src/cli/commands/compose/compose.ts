@@ -18,6 +18,7 @@ export const composeCommand: CommandSpec = {
   flags: [
     { long: 'file', short: 'f', kind: 'list', valueName: 'stringArray', description: 'Compose configuration files' },
     { long: 'project-name', short: 'p', kind: 'string', description: 'Project name' },
+    { long: 'env-file', kind: 'list', valueName: 'stringArray', description: 'Specify an alternate environment file' },
   ],
   async run(ctx, flags, args) {
     const [verbName = '', ...rest] = args;
@@ -40,6 +41,7 @@ export const composeCommand: CommandSpec = {
         ...(flags.string('project-name') !== undefined ? { projectName: flags.string('project-name') } : {}),
         cwd: process.cwd(),
         env: ctx.env,
+        ...(flags.list('env-file').length > 0 ? { envFiles: flags.list('env-file') } : {}),
       });
       return await verb.run(ctx, project, new FlagValues(parsed.values, verb.flags), parsed.args);
     } catch (err) {
