@@ -51,6 +51,8 @@ export interface ContainerState {
   Error: string;
   StartedAt: string;
   FinishedAt: string;
+  /** Present when the container has a health check. */
+  Health?: { Status: string; FailingStreak: number };
 }
 
 export interface ContainerConfig {

@@ -47,7 +47,7 @@ export function containerLabels(project: ComposeProject, service: string, hash: 
     [LABEL.workingDir]: project.workingDir,
     [LABEL.configFiles]: project.configFiles.join(','),
     // compose v2: "<service>:<condition>:<restart>" for each dependency
-    [LABEL.dependsOn]: (s?.depends_on ?? []).map((d) => `${d}:service_started:false`).join(','),
+    [LABEL.dependsOn]: (s?.depends_on ?? []).map((d) => `${d}:${s?.depends_on_conditions?.[d] ?? 'service_started'}:false`).join(','),
     [LABEL.image]: imageId,
   };
 }

@@ -43,6 +43,7 @@ export function containerRequest(project: ComposeProject, name: string, s: Servi
     ...(s.entrypoint ? { Entrypoint: s.entrypoint } : {}),
     ...(s.working_dir ? { WorkingDir: s.working_dir } : {}),
     ...(s.user ? { User: s.user } : {}),
+    ...(s.healthcheck ? { Healthcheck: s.healthcheck } : {}),
     ...(s.ports.length > 0 ? { ExposedPorts: exposed } : {}),
     ...(anonymous.length > 0 ? { Volumes: Object.fromEntries(anonymous.map((m) => [m.target, {}])) } : {}),
     HostConfig: {

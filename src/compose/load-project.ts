@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { ComposeError } from './compose-error.js';
 import { interpolateTree, type Environment } from './interpolate.js';
 import { asRecord, asString, asStringList, parseCommand, parseKeyValues, parsePort, parseVolumeMount } from './parse-service-fields.js';
-import type { ComposeProject, NetworkConfig, ServiceConfig, VolumeConfig } from './project-model.js';
+import type { ComposeProject, DependencyCondition, NetworkConfig, ServiceConfig, VolumeConfig } from './project-model.js';
 
 export interface LoadOptions {
   /** `-f` files; empty: compose.yaml, compose.yml, docker-compose.yaml, docker-compose.yml in `cwd`. */
@@ -23,7 +23,7 @@ const DEFAULT_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'do
 const TOP_KEYS = new Set(['version', 'name', 'services', 'networks', 'volumes']);
 const SERVICE_KEYS = new Set([
   'image', 'build', 'command', 'entrypoint', 'environment', 'ports', 'volumes', 'networks', 'depends_on',
-  'restart', 'labels', 'working_dir', 'user', 'container_name', 'env_file',
+  'restart', 'labels', 'working_dir', 'user', 'container_name', 'env_file', 'healthcheck',
 ]);
 const NETWORK_KEYS = new Set(['name', 'driver', 'labels']);
 const VOLUME_KEYS = new Set(['name', 'driver', 'labels']);
@@ -179,7 +179,7 @@ function parseService(svc: string, r: Record<string, unknown>, ctx: { workingDir
     ports: r['ports'] === undefined ? [] : listOf(r['ports'], `${where}.ports`).map((p, i) => parsePort(p, `${where}.ports[${i}]`)),
     volumes: r['volumes'] === undefined ? [] : listOf(r['volumes'], `${where}.volumes`).map((v, i) => parseVolumeMount(v, `${where}.volumes[${i}]`, ctx.workingDir, ctx.env['HOME'])),
     networks: parseServiceNetworks(r['networks'], `${where}.networks`),
-    depends_on: r['depends_on'] === undefined ? [] : parseDependsOn(r['depends_on'], `${where}.depends_on`),
+    depends_on: r['depends_on'] === undefined ? [] : Object.keys(parseDependsOn(r['depends_on'], `${where}.depends_on`)),
     labels: stringMap(r['labels'], `${where}.labels`),
   };
   if (r['image'] !== undefined) s.image = asString(r['image'], `${where}.image`);
@@ -190,6 +190,14 @@ function parseService(svc: string, r: Record<string, unknown>, ctx: { workingDir
   if (r['working_dir'] !== undefined) s.working_dir = asString(r['working_dir'], `${where}.working_dir`);
   if (r['user'] !== undefined) s.user = asString(r['user'], `${where}.user`);
   if (r['container_name'] !== undefined) s.container_name = asString(r['container_name'], `${where}.container_name`);
+  if (r['depends_on'] !== undefined) {
+    const conditions = parseDependsOn(r['depends_on'], `${where}.depends_on`);
+    if (Object.values(conditions).some((c) => c !== 'service_started')) s.depends_on_conditions = conditions;
+  }
+  if (r['healthcheck'] !== undefined && r['healthcheck'] !== null) {
+    const hc = parseHealthcheck(r['healthcheck'], `${where}.healthcheck`);
+    if (hc) s.healthcheck = hc;
+  }
   return s;
 }
 
@@ -235,17 +243,51 @@ function parseServiceNetworks(v: unknown, where: string): Record<string, { alias
   return out;
 }
 
-function parseDependsOn(v: unknown, where: string): string[] {
-  if (Array.isArray(v)) return asStringList(v, where);
-  // The long form's conditions are a later slice: only service_started, the short form's meaning, is accepted.
-  const out: string[] = [];
+const CONDITIONS = new Set<DependencyCondition>(['service_started', 'service_healthy', 'service_completed_successfully']);
+
+/** depends_on: the short list form (service_started) or the long form with a condition per dependency. */
+function parseDependsOn(v: unknown, where: string): Record<string, DependencyCondition> {
+  if (Array.isArray(v)) return Object.fromEntries(asStringList(v, where).map((d) => [d, 'service_started' as const]));
+  const out: Record<string, DependencyCondition> = {};
   for (const [dep, opts] of Object.entries(asRecord(v, where))) {
     const o = asRecord(opts, `${where}.${dep}`);
     checkKeys(o, new Set(['condition']), `${where}.${dep}`);
-    if (o['condition'] !== undefined && o['condition'] !== 'service_started') {
-      throw new ComposeError(`${where}.${dep}.condition: "${String(o['condition'])}" is not supported by berth compose yet`);
-    }
-    out.push(dep);
+    const condition = o['condition'] === undefined ? 'service_started' : asString(o['condition'], `${where}.${dep}.condition`);
+    if (!CONDITIONS.has(condition as DependencyCondition)) throw new ComposeError(`${where}.${dep}.condition: invalid condition "${condition}"`);
+    out[dep] = condition as DependencyCondition;
   }
   return out;
+}
+
+/** healthcheck: test (a string runs through the shell), Go durations, retries; `disable: true` or test NONE turn it off. */
+function parseHealthcheck(v: unknown, where: string): ServiceConfig['healthcheck'] {
+  const r = asRecord(v, where);
+  checkKeys(r, new Set(['test', 'interval', 'timeout', 'start_period', 'start_interval', 'retries', 'disable']), where);
+  if (r['disable'] === true) return { Test: ['NONE'] };
+  const t = r['test'];
+  const test = t === undefined ? [] : typeof t === 'string' ? ['CMD-SHELL', t] : asStringList(t, `${where}.test`);
+  const out: NonNullable<ServiceConfig['healthcheck']> = { Test: test };
+  for (const [key, field] of [['interval', 'Interval'], ['timeout', 'Timeout'], ['start_period', 'StartPeriod'], ['start_interval', 'StartInterval']] as const) {
+    if (r[key] !== undefined) out[field] = goDuration(asString(r[key], `${where}.${key}`), `${where}.${key}`);
+  }
+  if (r['retries'] !== undefined) {
+    if (typeof r['retries'] !== 'number' || !Number.isInteger(r['retries'])) throw new ComposeError(`${where}.retries must be an integer`);
+    out.Retries = r['retries'];
+  }
+  return out;
+}
+
+/** Go's time.ParseDuration ("1m30s", "500ms", "2h") → nanoseconds. */
+export function goDuration(text: string, where: string): number {
+  const units: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/gy;
+  if (text === '0') return 0;
+  let total = 0;
+  let at = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    total += Number(m[1]) * (units[m[2] ?? 's'] ?? 0);
+    at = re.lastIndex;
+  }
+  if (at !== text.length || text === '') throw new ComposeError(`${where}: invalid duration "${text}"`);
+  return Math.round(total);
 }

@@ -31,7 +31,13 @@ export interface ServiceConfig {
   user?: string;
   /** `container_name`: the container's name instead of `<project>-<service>-1`. */
   container_name?: string;
+  /** depends_on's long form: what each dependency must reach before this service starts (service_started if absent). */
+  depends_on_conditions?: Record<string, DependencyCondition>;
+  /** `healthcheck` as the Engine API's Config.Healthcheck (durations in ns). */
+  healthcheck?: { Test: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; StartInterval?: number; Retries?: number };
 }
+
+export type DependencyCondition = 'service_started' | 'service_healthy' | 'service_completed_successfully';
 
 export interface PortMapping {
   target: number;

@@ -3,7 +3,7 @@ import { readBody } from '../client/engine-client.js';
 import { ComposeError } from './compose-error.js';
 import { LABEL, configHash, containerLabels, containerName } from './compose-labels.js';
 import { containerRequest, serviceImage } from './container-request.js';
-import type { ComposeProject } from './project-model.js';
+import type { ComposeProject, DependencyCondition } from './project-model.js';
 import { imageId, networkExists, projectContainers, volumeExists, type Progress } from './project-resources.js';
 import { serviceOrder } from './service-order.js';
 import { planService } from './service-plan.js';
@@ -78,6 +78,7 @@ function splitRef(ref: string): [string, string | undefined] {
 async function upService(client: BerthClient, project: ComposeProject, name: string, options: UpOptions): Promise<void> {
   const s = project.services[name];
   if (!s) return;
+  for (const [dep, condition] of Object.entries(s.depends_on_conditions ?? {})) await waitForDependency(client, project, dep, condition, options);
   const cname = s.container_name ?? containerName(project.name, name);
   const hash = configHash(s);
   const image = await ensureImage(client, project, name, options);
@@ -115,4 +116,32 @@ async function upService(client: BerthClient, project: ComposeProject, name: str
 
 function progress(options: UpOptions, name: string, state: string): void {
   options.progress({ kind: 'Container', name, state });
+}
+
+const POLL_MS = 200;
+
+/**
+ * depends_on conditions, as compose v2 waits for them: service_healthy until the dependency's health is "healthy"
+ * (unhealthy, or no health check, is an error); service_completed_successfully until it exited, with code 0.
+ */
+async function waitForDependency(client: BerthClient, project: ComposeProject, dep: string, condition: DependencyCondition, options: UpOptions): Promise<void> {
+  if (condition === 'service_started') return;
+  const [c] = await projectContainers(client, project.name, { service: dep });
+  if (!c) throw new ComposeError(`service "${dep}" has no container to wait for`);
+  const label = (c.Names[0] ?? dep).replace(/^\//, '');
+  options.progress({ kind: 'Container', name: label, state: 'Waiting' });
+  for (;;) {
+    const state = (await client.containers.inspect(c.Id)).State;
+    if (condition === 'service_healthy') {
+      if (!state.Health) throw new ComposeError(`container ${label} has no healthcheck configured`);
+      if (state.Health.Status === 'healthy') break;
+      if (state.Health.Status === 'unhealthy') throw new ComposeError(`dependency failed to start: container ${label} is unhealthy`);
+      if (!state.Running) throw new ComposeError(`dependency failed to start: container ${label} exited (${state.ExitCode})`);
+    } else if (!state.Running && state.Status !== 'created') {
+      if (state.ExitCode !== 0) throw new ComposeError(`service "${dep}" didn't complete successfully: exit ${state.ExitCode}`);
+      break;
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+  options.progress({ kind: 'Container', name: label, state: condition === 'service_healthy' ? 'Healthy' : 'Exited' });
 }

@@ -157,6 +157,48 @@ describe('berth compose', () => {
     assert.equal((await docker(['ps', '-a', '-q', '--filter', 'name=named-by-compose'])).stdout, '');
   });
 
+  test('depends_on conditions: service_healthy waits for the health check, service_completed_successfully for exit 0; a failed one stops up', async () => {
+    const proj = join(top, 'conds');
+    await mkdir(proj, { recursive: true });
+    await writeFile(join(proj, 'compose.yaml'), [
+      'services:',
+      '  db:',
+      '    image: busybox',
+      '    command: ["sh", "-c", "sleep 1; touch /ready; sleep 300"]',
+      '    healthcheck:',
+      '      test: ["CMD", "test", "-e", "/ready"]',
+      '      interval: 300ms',
+      '      retries: 20',
+      '  migrate:',
+      '    image: busybox',
+      '    command: ["true"]',
+      '  app:',
+      '    image: busybox',
+      '    command: ["sleep", "300"]',
+      '    depends_on:',
+      '      db:',
+      '        condition: service_healthy',
+      '      migrate:',
+      '        condition: service_completed_successfully',
+      '',
+    ].join('\n'));
+    const run = (args: string[]) => runCli('berth', ['compose', ...args], { env: h.env, cwd: proj, timeoutMs: 120_000 });
+    const up = await run(['up', '-d']);
+    assert.equal(up.code, 0, up.stderr + up.stdout);
+    const health = (await docker(['inspect', '-f', '{{.State.Health.Status}}', 'conds-db-1'])).stdout.trim();
+    assert.equal(health, 'healthy');
+    assert.equal((await docker(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'conds-migrate-1'])).stdout.trim(), 'exited 0');
+    assert.equal((await docker(['inspect', '-f', '{{.State.Running}}', 'conds-app-1'])).stdout.trim(), 'true');
+    assert.equal((await run(['down'])).code, 0);
+    // A dependency that fails: up stops with compose v2's text and the dependent is not created.
+    await writeFile(join(proj, 'compose.yaml'), 'services:\n  migrate:\n    image: busybox\n    command: ["sh", "-c", "exit 3"]\n  app:\n    image: busybox\n    command: ["sleep", "300"]\n    depends_on:\n      migrate:\n        condition: service_completed_successfully\n');
+    const failed = await run(['up', '-d']);
+    assert.equal(failed.code, 1);
+    assert.match(failed.stderr, /service "migrate" didn't complete successfully: exit 3/);
+    assert.equal((await docker(['ps', '-a', '-q', '--filter', 'name=conds-app-1'])).stdout, '');
+    assert.equal((await run(['down'])).code, 0);
+  });
+
   test('down -v leaves no container, network or volume with the project label', async () => {
     const r = await compose(['down', '-v']);
     assert.equal(r.code, 0, r.stderr);

@@ -89,8 +89,8 @@ void test('ports short syntax', async () => {
 void test('unknown top-level and service keys are errors naming the key', async () => {
   const a = await project('unk1', 'services:\n  a:\n    image: busybox\nsecrets: {}\n');
   await assert.rejects(loadProject({ files: [], cwd: a, env: {} }), /unsupported top-level key "secrets"/);
-  const b = await project('unk2', 'services:\n  a:\n    image: busybox\n    healthcheck: {}\n');
-  await assert.rejects(loadProject({ files: [], cwd: b, env: {} }), /services\.a: unsupported key "healthcheck"/);
+  const b = await project('unk2', 'services:\n  a:\n    image: busybox\n    privileged: true\n');
+  await assert.rejects(loadProject({ files: [], cwd: b, env: {} }), /services\.a: unsupported key "privileged"/);
 });
 
 void test('undefined networks, volumes and services are refused', async () => {
@@ -129,4 +129,35 @@ void test('--env-file replaces the .env beside the file for interpolation; a mis
   assert.equal((await loadProject({ files: [], cwd: dir, env: {} })).services['a']?.image, 'busybox:from-dotenv');
   assert.equal((await loadProject({ files: [], cwd: dir, env: {}, envFiles: ['other.env'] })).services['a']?.image, 'busybox:from-flag');
   await assert.rejects(loadProject({ files: [], cwd: dir, env: {}, envFiles: ['nope.env'] }), /couldn't find env file: .*nope\.env/);
+});
+
+void test('healthcheck (Go durations, shell string test, disable) and depends_on conditions', async () => {
+  const dir = await project('health', [
+    'services:',
+    '  db:',
+    '    image: busybox',
+    '    healthcheck:',
+    '      test: "test -e /ready"',
+    '      interval: 1m30s',
+    '      timeout: 500ms',
+    '      retries: 3',
+    '  off:',
+    '    image: busybox',
+    '    healthcheck:',
+    '      disable: true',
+    '  app:',
+    '    image: busybox',
+    '    depends_on:',
+    '      db:',
+    '        condition: service_healthy',
+    '      off: {}',
+    '',
+  ].join('\n'));
+  const p = await loadProject({ files: [], cwd: dir, env: {} });
+  assert.deepEqual(p.services['db']?.healthcheck, { Test: ['CMD-SHELL', 'test -e /ready'], Interval: 90e9, Timeout: 5e8, Retries: 3 });
+  assert.deepEqual(p.services['off']?.healthcheck, { Test: ['NONE'] });
+  assert.deepEqual(p.services['app']?.depends_on, ['db', 'off']);
+  assert.deepEqual(p.services['app']?.depends_on_conditions, { db: 'service_healthy', off: 'service_started' });
+  const bad = await project('badcond', 'services:\n  a:\n    image: busybox\n    depends_on:\n      b:\n        condition: maybe\n  b:\n    image: busybox\n');
+  await assert.rejects(loadProject({ files: [], cwd: bad, env: {} }), /invalid condition "maybe"/);
 });
