@@ -199,6 +199,21 @@ describe('berth compose', () => {
     assert.equal((await run(['down'])).code, 0);
   });
 
+  test('up without -d follows every service until they exit (prefixed lines, "exited with code"); logs -f ends with the containers', async () => {
+    const proj = join(top, 'attached');
+    await mkdir(proj, { recursive: true });
+    await writeFile(join(proj, 'compose.yaml'), 'services:\n  one:\n    image: busybox\n    command: ["sh", "-c", "echo hello from one; sleep 1; echo bye"]\n  two:\n    image: busybox\n    command: ["sh", "-c", "echo hello from two; exit 4"]\n');
+    const run = (args: string[]) => runCli('berth', ['compose', ...args], { env: h.env, cwd: proj, timeoutMs: 120_000 });
+    const up = await run(['up']);
+    assert.equal(up.code, 0, up.stderr + up.stdout);
+    const lines = up.stdout.split('\n');
+    for (const l of ['one-1  | hello from one', 'one-1  | bye', 'two-1  | hello from two', 'one-1 exited with code 0', 'two-1 exited with code 4']) assert.ok(lines.includes(l), `${l} in ${up.stdout}`);
+    assert.ok(lines.indexOf('one-1  | hello from one') < lines.indexOf('one-1  | bye'));
+    const follow = await run(['logs', '-f', 'one']);
+    assert.equal(follow.stdout, 'one-1  | hello from one\none-1  | bye\n');
+    assert.equal((await run(['down'])).code, 0);
+  });
+
   test('down -v leaves no container, network or volume with the project label', async () => {
     const r = await compose(['down', '-v']);
     assert.equal(r.code, 0, r.stderr);

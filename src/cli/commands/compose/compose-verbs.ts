@@ -1,6 +1,8 @@
+import { Writable } from 'node:stream';
 import { stringify } from 'yaml';
 import { demuxStream } from '../../../client/stream-frames.js';
 import type { ComposeProject } from '../../../compose/project-model.js';
+import type { ContainerSummary } from '../../../client/wire-types.js';
 import { projectDown } from '../../../compose/project-down.js';
 import { projectContainers, type ProgressEvent } from '../../../compose/project-resources.js';
 import { projectUp } from '../../../compose/project-up.js';
@@ -32,8 +34,21 @@ export const COMPOSE_VERBS: Record<string, ComposeVerb> = {
     description: 'Create and start containers',
     flags: [{ long: 'detach', short: 'd', kind: 'bool', description: 'Detached mode: Run containers in the background' }],
     async run(ctx, project, flags) {
-      if (!flags.bool('detach')) throw new CliExit(1, 'berth compose up: only detached mode (-d) is implemented yet');
       await projectUp(ctx.client(), project, { progress: printProgress(ctx), buildImage: (svc, build, tag) => buildServiceImage(ctx, build, tag) });
+      if (flags.bool('detach')) return 0;
+      // Attached, as compose v2: follow every service's output until all have exited; ctrl-c stops them.
+      const client = ctx.client();
+      const list = await projectContainers(client, project.name);
+      const stop = (): void => {
+        ctx.err('Gracefully stopping... (press Ctrl+C again to force)\n');
+        void Promise.all(list.map((c) => client.containers.stop(c.Id).catch(() => undefined)));
+      };
+      process.once('SIGINT', stop);
+      try {
+        await printLogs(ctx, project, list, { follow: true, tail: 'all', timestamps: false, prefix: true, exitLines: true });
+      } finally {
+        process.removeListener('SIGINT', stop);
+      }
       return 0;
     },
   },
@@ -72,34 +87,20 @@ export const COMPOSE_VERBS: Record<string, ComposeVerb> = {
   logs: {
     description: 'View output from containers',
     flags: [
+      { long: 'follow', short: 'f', kind: 'bool', description: 'Follow log output' },
       { long: 'no-log-prefix', kind: 'bool', description: "Don't print prefix in logs" },
       { long: 'tail', short: 'n', kind: 'string', description: 'Number of lines to show from the end of the logs for each container', defaultValue: 'all' },
       { long: 'timestamps', short: 't', kind: 'bool', description: 'Show timestamps' },
     ],
     async run(ctx, project, flags, args) {
       checkServices(project, args);
-      const client = ctx.client();
-      const list = (await projectContainers(client, project.name))
-        .filter((c) => args.length === 0 || args.includes(c.Labels?.[LABEL.service] ?? ''))
-        .sort((a, b) => ((a.Names[0] ?? '') < (b.Names[0] ?? '') ? -1 : 1));
-      // compose v2's prefix: the container name without the project, padded to the longest one.
-      const short = (name: string): string => name.replace(/^\//, '').slice(project.name.length + 1);
-      const width = Math.max(0, ...list.map((c) => short(c.Names[0] ?? '').length));
-      for (const c of list) {
-        const prefix = flags.bool('no-log-prefix') ? '' : `${short(c.Names[0] ?? '').padEnd(width)}  | `;
-        const stream = await client.containers.logs(c.Id, { tail: flags.string('tail') ?? 'all', timestamps: flags.bool('timestamps') });
-        const inspect = await client.containers.inspect(c.Id);
-        const chunks: Buffer[] = [];
-        const collect = { write: (b: Buffer | string) => chunks.push(Buffer.from(b)) };
-        if (inspect.Config.Tty) for await (const b of stream) collect.write(b as Buffer);
-        else {
-          const { Writable } = await import('node:stream');
-          const sink = new Writable({ write: (b: Buffer, _e, cb) => { collect.write(b); cb(); } });
-          await demuxStream(stream, sink, sink);
-        }
-        const text = Buffer.concat(chunks).toString('utf8');
-        for (const line of text.split('\n').slice(0, text.endsWith('\n') ? -1 : undefined)) ctx.out(`${prefix}${line}\n`);
-      }
+      const list = (await projectContainers(ctx.client(), project.name)).filter((c) => args.length === 0 || args.includes(c.Labels?.[LABEL.service] ?? ''));
+      await printLogs(ctx, project, list, {
+        follow: flags.bool('follow'),
+        tail: flags.string('tail') ?? 'all',
+        timestamps: flags.bool('timestamps'),
+        prefix: !flags.bool('no-log-prefix'),
+      });
       return 0;
     },
   },
@@ -112,3 +113,47 @@ export const COMPOSE_VERBS: Record<string, ComposeVerb> = {
     },
   },
 };
+
+interface LogPrintOptions {
+  readonly follow: boolean;
+  readonly tail: string;
+  readonly timestamps: boolean;
+  readonly prefix: boolean;
+  /** `up` attached: "<name> exited with code N" when a followed container ends. */
+  readonly exitLines?: boolean;
+}
+
+/**
+ * Prints the logs of several containers as compose v2 does: each line prefixed with the container name without the
+ * project, padded to the longest; with `follow`, the streams run side by side and lines come out as they arrive.
+ */
+async function printLogs(ctx: CliContext, project: ComposeProject, containers: ContainerSummary[], opts: LogPrintOptions): Promise<void> {
+  const client = ctx.client();
+  const list = [...containers].sort((a, b) => ((a.Names[0] ?? '') < (b.Names[0] ?? '') ? -1 : 1));
+  const short = (name: string): string => name.replace(/^\//, '').replace(`${project.name}-`, '');
+  const width = Math.max(0, ...list.map((c) => short(c.Names[0] ?? '').length));
+  const one = async (c: ContainerSummary): Promise<void> => {
+    const name = short(c.Names[0] ?? '');
+    const prefix = opts.prefix ? `${name.padEnd(width)}  | ` : '';
+    let rest = '';
+    const sink = new Writable({
+      write: (b: Buffer, _e, cb) => {
+        const lines = (rest + b.toString('utf8')).split('\n');
+        rest = lines.pop() ?? '';
+        for (const line of lines) ctx.out(`${prefix}${line}\n`);
+        cb();
+      },
+    });
+    const stream = await client.containers.logs(c.Id, { follow: opts.follow, tail: opts.tail, timestamps: opts.timestamps });
+    const inspect = await client.containers.inspect(c.Id);
+    if (inspect.Config.Tty) for await (const b of stream) await new Promise<void>((r) => sink.write(b as Buffer, () => r()));
+    else await demuxStream(stream, sink, sink);
+    if (rest !== '') ctx.out(`${prefix}${rest}\n`);
+    if (opts.exitLines) {
+      const code = (await client.containers.inspect(c.Id)).State.ExitCode;
+      ctx.out(`${name} exited with code ${code}\n`);
+    }
+  };
+  if (opts.follow) await Promise.all(list.map(one));
+  else for (const c of list) await one(c);
+}
