@@ -74,8 +74,7 @@ static int fl_connect(char *err, size_t cap)
 		snprintf(un.sun_path, sizeof un.sun_path, "%s", fl_addr + 5);
 		if (fd < 0 || connect(fd, (struct sockaddr *)&un, sizeof un) < 0) {
 			char e[128];
-			snprintf(e, sizeof e, "%s", strerror(errno));
-			lower_first(e);
+			go_strerror(errno, e, sizeof e);
 			snprintf(err, cap, "dial unix %s: connect: %s", fl_addr + 5, e);
 			if (fd >= 0)
 				close(fd);
@@ -86,37 +85,17 @@ static int fl_connect(char *err, size_t cap)
 	}
 	const char *rest = fl_addr + 4;
 	char host[256], port[16];
-	const char *pc = strrchr(rest, ':');
-	if (!pc)
+	if (split_host_port(rest, host, sizeof host, port, sizeof port) < 0)
 		return -1;
-	size_t hl = (size_t)(pc - rest);
-	if (hl >= sizeof host)
-		hl = sizeof host - 1;
-	memcpy(host, rest, hl);
-	host[hl] = 0;
-	snprintf(port, sizeof port, "%s", pc + 1);
-	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai = NULL;
-	int gr = getaddrinfo(host, port, &hints, &ai);
+	int gr, saved;
+	int fd = dial_host(host, port, SOCK_STREAM, 3000, &gr, &saved);
 	if (gr != 0) {
 		snprintf(err, cap, "dial tcp: lookup %s: %s", host, gai_strerror(gr));
 		return -1;
 	}
-	int fd = -1, saved = 0;
-	for (struct addrinfo *a = ai; a; a = a->ai_next) {
-		fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			continue;
-		if (connect_timeout(fd, a->ai_addr, a->ai_addrlen, 3000) == 0)
-			break;
-		saved = errno;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(ai);
 	if (fd < 0) {
 		char e[128];
-		snprintf(e, sizeof e, "%s", strerror(saved));
-		lower_first(e);
+		go_strerror(saved, e, sizeof e);
 		snprintf(err, cap, "dial tcp %s: connect: %s", rest, e);
 		return -1;
 	}

@@ -28,44 +28,17 @@ static int gf_connect(char *err, size_t cap)
 	gf_tcp = !strncmp(gf_addr, "tcp:", 4);
 	const char *rest = gf_addr + 4;
 	char host[256], port[16];
-	const char *pc = strrchr(rest, ':');
-	if (!pc)
+	if (split_host_port(rest, host, sizeof host, port, sizeof port) < 0)
 		return -1;
-	size_t hl = (size_t)(pc - rest);
-	if (hl >= sizeof host)
-		hl = sizeof host - 1;
-	memcpy(host, rest, hl);
-	host[hl] = 0;
-	snprintf(port, sizeof port, "%s", pc + 1);
-	char *h = host;
-	if (h[0] == '[') {
-		h++;
-		char *e = strchr(h, ']');
-		if (e)
-			*e = 0;
-	}
-	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = gf_tcp ? SOCK_STREAM : SOCK_DGRAM}, *ai = NULL;
-	int gr = getaddrinfo(h, port, &hints, &ai);
+	int gr, saved;
+	int fd = dial_host(host, port, gf_tcp ? SOCK_STREAM : SOCK_DGRAM, 5000, &gr, &saved);
 	if (gr != 0) {
-		snprintf(err, cap, "gelf: cannot connect to GELF endpoint: %s dial %s: lookup %s: %s", rest, gf_tcp ? "tcp" : "udp", h, gai_strerror(gr));
+		snprintf(err, cap, "gelf: cannot connect to GELF endpoint: %s dial %s: lookup %s: %s", rest, gf_tcp ? "tcp" : "udp", host, gai_strerror(gr));
 		return -1;
 	}
-	int fd = -1, saved = 0;
-	for (struct addrinfo *a = ai; a; a = a->ai_next) {
-		fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			continue;
-		if (connect_timeout(fd, a->ai_addr, a->ai_addrlen, 5000) == 0)
-			break;
-		saved = errno;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(ai);
 	if (fd < 0) {
 		char e[128];
-		snprintf(e, sizeof e, "%s", strerror(saved));
-		lower_first(e);
+		go_strerror(saved, e, sizeof e);
 		snprintf(err, cap, "gelf: cannot connect to GELF endpoint: %s dial %s %s: connect: %s", rest, gf_tcp ? "tcp" : "udp", rest, e);
 		return -1;
 	}

@@ -118,8 +118,7 @@ static int sl_connect(char *err, size_t cap)
 		snprintf(un.sun_path, sizeof un.sun_path, "%s", rest);
 		if (fd < 0 || connect(fd, (struct sockaddr *)&un, sizeof un) < 0) {
 			char e[128];
-			snprintf(e, sizeof e, "%s", strerror(errno));
-			lower_first(e);
+			go_strerror(errno, e, sizeof e);
 			snprintf(err, cap, "dial %.*s %s: connect: %s", (int)plen, sl_addr, rest, e);
 			if (fd >= 0)
 				close(fd);
@@ -133,50 +132,23 @@ static int sl_connect(char *err, size_t cap)
 	int tcp = tls || (plen == 3 && !strncmp(sl_addr, "tcp", 3));
 	/* HOST:PORT, HOST possibly [v6] */
 	char host[256], port[16];
-	const char *pc = strrchr(rest, ':');
-	if (!pc)
+	if (split_host_port(rest, host, sizeof host, port, sizeof port) < 0)
 		return -1;
-	size_t hl = (size_t)(pc - rest);
-	if (hl >= sizeof host)
-		hl = sizeof host - 1;
-	memcpy(host, rest, hl);
-	host[hl] = 0;
-	snprintf(port, sizeof port, "%s", pc + 1);
-	char *h = host;
-	if (h[0] == '[') {
-		h++;
-		char *e = strchr(h, ']');
-		if (e)
-			*e = 0;
-	}
-	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = tcp ? SOCK_STREAM : SOCK_DGRAM}, *ai = NULL;
-	int gr = getaddrinfo(h, port, &hints, &ai);
+	int gr, saved;
+	int fd = dial_host(host, port, tcp ? SOCK_STREAM : SOCK_DGRAM, 5000, &gr, &saved);
 	if (gr != 0) {
-		snprintf(err, cap, "dial %s %s: lookup %s: %s", tcp ? "tcp" : "udp", rest, h, gai_strerror(gr));
+		snprintf(err, cap, "dial %s %s: lookup %s: %s", tcp ? "tcp" : "udp", rest, host, gai_strerror(gr));
 		return -1;
 	}
-	int fd = -1, saved = 0;
-	for (struct addrinfo *a = ai; a; a = a->ai_next) {
-		fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			continue;
-		if (connect_timeout(fd, a->ai_addr, a->ai_addrlen, 5000) == 0)
-			break;
-		saved = errno;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(ai);
 	if (fd < 0) {
 		char e[128];
-		snprintf(e, sizeof e, "%s", strerror(saved));
-		lower_first(e);
+		go_strerror(saved, e, sizeof e);
 		snprintf(err, cap, "dial %s %s: connect: %s", tcp ? "tcp" : "udp", rest, e);
 		return -1;
 	}
 	sl_fd = fd;
 	sl_stream = tcp;
-	if (tls && sl_tls(h, err, cap) < 0) {
+	if (tls && sl_tls(host, err, cap) < 0) {
 		close(sl_fd);
 		sl_fd = -1;
 		return -1;
