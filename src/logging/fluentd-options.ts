@@ -1,4 +1,5 @@
 import { invalidArgument } from '../errors/engine-error.js';
+import { builtInOptions } from './builtin-log-options.js';
 import { ramInBytes } from './human-size.js';
 
 /** dockerd 20.10 daemon/logger/fluentd: option keys. */
@@ -6,7 +7,6 @@ const fluentdKeys = new Set([
   'env', 'env-regex', 'labels', 'labels-regex', 'tag', 'fluentd-address', 'fluentd-buffer-limit', 'fluentd-retry-wait',
   'fluentd-max-retries', 'fluentd-sub-second-precision', 'fluentd-async-connect', 'fluentd-async', 'fluentd-request-ack',
 ]);
-const builtIn = new Set(['mode', 'max-buffer-size', 'cache-disabled', 'cache-max-size', 'cache-max-file', 'cache-compress']);
 
 export interface FluentdTarget {
   /** berth-logger's -fluentd value: `tcp:HOST:PORT` or `unix:PATH`. */
@@ -43,7 +43,7 @@ function durationMs(v: string): number {
 /** dockerd fluentd.ValidateLogOpt + parseConfig/parseAddress: texts as dockerd's. */
 export function parseFluentdOptions(config: Readonly<Record<string, string>>): FluentdTarget {
   for (const key of Object.keys(config)) {
-    if (!fluentdKeys.has(key) && !builtIn.has(key)) throw invalidArgument(`unknown log opt '${key}' for fluentd log driver`);
+    if (!fluentdKeys.has(key) && !builtInOptions.has(key)) throw invalidArgument(`unknown log opt '${key}' for fluentd log driver`);
   }
   const address = parseAddress(config['fluentd-address'] ?? '');
   const limitText = config['fluentd-buffer-limit'];

@@ -1,11 +1,11 @@
 import { invalidArgument } from '../errors/engine-error.js';
+import { builtInOptions } from './builtin-log-options.js';
 
 /** dockerd 20.10 daemon/logger/gelf ValidateLogOpt: keys and their texts (note the double quotes). */
 const gelfKeys = new Set([
   'gelf-address', 'gelf-compression-type', 'gelf-compression-level', 'gelf-tcp-max-reconnect', 'gelf-tcp-reconnect-delay',
   'tag', 'labels', 'labels-regex', 'env', 'env-regex',
 ]);
-const builtIn = new Set(['mode', 'max-buffer-size', 'cache-disabled', 'cache-max-size', 'cache-max-file', 'cache-compress']);
 
 export interface GelfTarget {
   /** berth-logger's -gelf value: `udp:HOST:PORT` or `tcp:HOST:PORT`. */
@@ -18,7 +18,7 @@ export interface GelfTarget {
 
 export function parseGelfOptions(config: Readonly<Record<string, string>>): GelfTarget {
   for (const key of Object.keys(config)) {
-    if (!gelfKeys.has(key) && !builtIn.has(key)) throw invalidArgument(`unknown log opt "${key}" for gelf log driver`);
+    if (!gelfKeys.has(key) && !builtInOptions.has(key)) throw invalidArgument(`unknown log opt "${key}" for gelf log driver`);
   }
   const raw = config['gelf-address'];
   if (raw === undefined || raw === '') throw invalidArgument('gelf-address is a required parameter');

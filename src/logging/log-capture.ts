@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { internal, invalidArgument } from '../errors/engine-error.js';
 import { mknod } from '../lib/syscalls.js';
 import type { FileLogLimits } from './log-options.js';
+import type { FluentdTarget } from './fluentd-options.js';
 
 /**
  * The capture path of the file drivers (json-file, local).
@@ -55,17 +56,7 @@ export interface FileCaptureOptions {
     readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string; readonly skipVerify: boolean };
   };
   /** Also send every record to a fluentd forward receiver; fields are `key=value`. */
-  readonly fluentd?: {
-    readonly address: string;
-    readonly tag: string;
-    readonly fields: readonly string[];
-    readonly async: boolean;
-    readonly subSecond: boolean;
-    readonly requestAck: boolean;
-    readonly bufferLimit: number;
-    readonly retryWaitMs: number;
-    readonly maxRetries: number;
-  };
+  readonly fluentd?: FluentdTarget & { readonly tag: string; readonly fields: readonly string[] };
   /** Also send every record as a GELF message; `extra` is the sorted `"_k":"v",…` fields. */
   readonly gelf?: {
     readonly address: string;

@@ -1,4 +1,5 @@
 import { invalidArgument } from '../errors/engine-error.js';
+import { builtInOptions } from './builtin-log-options.js';
 import { fromHumanSize, ramInBytes } from './human-size.js';
 import { parseFluentdOptions } from './fluentd-options.js';
 import { parseGelfOptions } from './gelf-options.js';
@@ -16,8 +17,6 @@ export const dockerdLogDrivers: ReadonlySet<string> = new Set([
   'none', 'local', 'json-file', 'syslog', 'journald', 'gelf', 'fluentd', 'awslogs', 'splunk', 'etwlogs', 'gcplogs', 'logentries',
 ]);
 
-/** dockerd's built-in options valid for every driver but none (daemon/logger/log_cache_opts, ValidateLogOpts). */
-const builtInOptions = new Set(['mode', 'max-buffer-size', 'cache-disabled', 'cache-max-size', 'cache-max-file', 'cache-compress']);
 const jsonFileKeys = new Set(['max-size', 'max-file', 'compress', 'labels', 'labels-regex', 'env', 'env-regex', 'tag']);
 const localKeys = new Set(['max-size', 'max-file', 'compress']);
 const journaldKeys = new Set(['labels', 'labels-regex', 'env', 'env-regex', 'tag']);
