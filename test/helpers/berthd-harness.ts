@@ -135,7 +135,7 @@ export async function startBerthd(testName: string, opts: StartBerthdOptions = {
   await mkdir(dockerConfig, { recursive: true });
   await writeFile(configFile, JSON.stringify(opts.daemonJson ?? {}));
   // Remembered for cleanStale() after a crashed run.
-  await writeFile(`${root}/harness.json`, JSON.stringify({ execRoot, bridge, mounted }));
+  await writeFile(`${root}/harness.json`, JSON.stringify({ execRoot, bridge, mounted, ownerPid: process.pid }));
 
   const argv = [
     daemonMain,
@@ -326,6 +326,8 @@ interface RootFacts {
   readonly execRoot: string;
   readonly bridge: string;
   readonly mounted: boolean;
+  /** The test process that started the daemon; a daemon it left running when it was killed is stale. */
+  readonly ownerPid?: number;
 }
 
 async function cleanupRoot(root: string, facts: RootFacts): Promise<void> {
@@ -414,10 +416,15 @@ async function cleanStale(name: string): Promise<void> {
       if (!new RegExp(`^berth-test-${name}-[0-9a-f]{6}$`).test(entry)) continue;
       const root = `${base}/${entry}`;
       const pid = Number((await readFile(`${root}/berthd.pid`, 'utf8').catch(() => '')).trim());
-      if (pid > 0 && isAlive(pid)) continue;
-      const facts = await readFile(`${root}/harness.json`, 'utf8')
+      const facts: RootFacts = await readFile(`${root}/harness.json`, 'utf8')
         .then((t) => JSON.parse(t) as RootFacts)
         .catch(() => ({ execRoot: `${root}/exec`, bridge: 'none', mounted: base === '/tmp' }));
+      if (pid > 0 && isAlive(pid)) {
+        // A daemon whose test process is gone (killed before its after-hook ran) is stopped here; one of a running test is left alone.
+        if (facts.ownerPid === undefined || isAlive(facts.ownerPid)) continue;
+        process.kill(pid, 'SIGKILL');
+        for (let i = 0; i < 50 && isAlive(pid); i++) await sleep(100);
+      }
       await cleanupRoot(root, facts);
     }
   }
