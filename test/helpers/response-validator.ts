@@ -99,25 +99,14 @@ export interface ResponseToValidate {
   readonly body: Buffer;
 }
 
-export class ResponseValidator {
-  private readonly ajv = new Ajv({ strict: false, validateFormats: false, allErrors: false });
+/** The swagger documents made tolerant and their compiled validators: built once per test process, shared by every harness. */
+class SwaggerSchemas {
+  readonly ajv = new Ajv({ strict: false, validateFormats: false, allErrors: false });
   private readonly routes = new Map<SwaggerVersion, Route[]>();
   private readonly swaggers = new Map<SwaggerVersion, Swagger>();
   private readonly compiled = new Map<string, ValidateFunction | null>();
-  readonly violations: ResponseViolation[] = [];
 
-  /** undefined when ../shared's swagger files are absent. */
-  static load(): ResponseValidator | undefined {
-    const v41 = loadSwagger('1.41');
-    const v50 = loadSwagger('1.50');
-    if (!v41 || !v50) return undefined;
-    return new ResponseValidator([
-      ['1.41', v41],
-      ['1.50', v50],
-    ]);
-  }
-
-  private constructor(docs: ReadonlyArray<readonly [SwaggerVersion, Swagger]>) {
+  constructor(docs: ReadonlyArray<readonly [SwaggerVersion, Swagger]>) {
     for (const [version, doc] of docs) {
       const copy = structuredClone(doc) as Swagger;
       const definitions = copy.definitions as unknown as Record<string, Mutable>;
@@ -145,7 +134,7 @@ export class ResponseValidator {
     return best ? { version, template: best.template } : undefined;
   }
 
-  private validatorFor(version: SwaggerVersion, template: string, method: string, status: number): ValidateFunction | null {
+  validatorFor(version: SwaggerVersion, template: string, method: string, status: number): ValidateFunction | null {
     const key = `${version} ${method} ${template} ${status}`;
     const cached = this.compiled.get(key);
     if (cached !== undefined) return cached;
@@ -158,7 +147,7 @@ export class ResponseValidator {
     return fn;
   }
 
-  private eventValidator(version: SwaggerVersion): ValidateFunction {
+  eventValidator(version: SwaggerVersion): ValidateFunction {
     const key = `${version} event`;
     let fn = this.compiled.get(key);
     if (!fn) {
@@ -168,17 +157,45 @@ export class ResponseValidator {
     return fn;
   }
 
+}
+
+let shared: SwaggerSchemas | undefined;
+
+/** Checks responses of one daemon and keeps their violations; the schemas are the process's shared ones. */
+export class ResponseValidator {
+  readonly violations: ResponseViolation[] = [];
+
+  private constructor(private readonly schemas: SwaggerSchemas) {}
+
+  /** undefined when ../shared's swagger files are absent. */
+  static load(): ResponseValidator | undefined {
+    if (!shared) {
+      const v41 = loadSwagger('1.41');
+      const v50 = loadSwagger('1.50');
+      if (!v41 || !v50) return undefined;
+      shared = new SwaggerSchemas([
+        ['1.41', v41],
+        ['1.50', v50],
+      ]);
+    }
+    return new ResponseValidator(shared);
+  }
+
+  route(method: string, url: string): { version: SwaggerVersion; template: string } | undefined {
+    return this.schemas.route(method, url);
+  }
+
   /** Checks one complete response; records a violation when it does not fit. */
   check(res: ResponseToValidate): void {
     if (!/^application\/json\b/.test(res.contentType)) return;
-    const route = this.route(res.method, res.url);
+    const route = this.schemas.route(res.method, res.url);
     if (!route) return;
     if (route.template === '/events' && res.status === 200) {
       for (const line of res.body.toString('utf8').split('\n')) if (line.trim() !== '') this.checkEvent(res, route.version, line);
       return;
     }
     if (STREAMED.has(route.template) && res.status < 400) return;
-    const fn = this.validatorFor(route.version, route.template, res.method, res.status);
+    const fn = this.schemas.validatorFor(route.version, route.template, res.method, res.status);
     if (!fn) return;
     const text = res.body.toString('utf8');
     if (text.trim() === '') return;
@@ -189,7 +206,7 @@ export class ResponseValidator {
       this.record(res, route.version, 'the body is not JSON', text);
       return;
     }
-    if (!fn(value)) this.record(res, route.version, this.ajv.errorsText(fn.errors, { separator: '; ' }), text);
+    if (!fn(value)) this.record(res, route.version, this.schemas.ajv.errorsText(fn.errors, { separator: '; ' }), text);
   }
 
   /** One line of an /events stream (validated as each arrives, a followed stream never ends). */
@@ -201,8 +218,8 @@ export class ResponseValidator {
       this.record(res, version, 'an events line is not JSON', line);
       return;
     }
-    const fn = this.eventValidator(version);
-    if (!fn(value)) this.record(res, version, this.ajv.errorsText(fn.errors, { separator: '; ' }), line);
+    const fn = this.schemas.eventValidator(version);
+    if (!fn(value)) this.record(res, version, this.schemas.ajv.errorsText(fn.errors, { separator: '; ' }), line);
   }
 
   private record(res: Omit<ResponseToValidate, 'body'>, version: SwaggerVersion, errors: string, body: string): void {
